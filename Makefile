@@ -1,0 +1,86 @@
+# The one entry point for setting up, testing and demonstrating the collection.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+# ansible-test and FQCN lookups need the checkout inside an ansible_collections/<ns>/<name> tree.
+COLLECTIONS_DIR := $(CURDIR)/tests/output/collections
+COLLECTION_DIR := $(COLLECTIONS_DIR)/ansible_collections/streamops/eventhub_connect
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
+
+export TESTBED_STATE ?= $(CURDIR)/tests/output/testbed
+TESTBED_ENV := $(TESTBED_STATE)/testbed.env
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
+.PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
+        testbed-up testbed-down testbed-status test-testbed molecule demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(COLLECTION_DIR) $(GET_PIP_CACHE) ## Create .venv with the pinned tools and link the collection tree
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+$(COLLECTION_DIR):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../../.. $@
+
+$(GET_PIP_CACHE): tests/sanity/get_pip_offline.py
+	mkdir -p $(dir $@)
+	cp $< $@
+
+lint: sanity ansible-lint ## Static checks: ansible-test sanity and ansible-lint
+
+sanity: setup ## ansible-test sanity (no ignores)
+	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+ansible-lint: setup ## ansible-lint, production profile
+	$(BIN)/ansible-lint --profile production
+
+unit: setup ## Unit tests (pure logic, local fakes of HTTP only)
+	$(BIN)/pytest tests/unit
+
+integration-arm: setup ## Modules run by ansible-playbook against the ARM test double
+	$(BIN)/pytest tests/integration -m "not testbed"
+
+test-fast: lint unit integration-arm ## Sanity, lint, unit and ARM-double tests
+
+testbed-up: setup ## Build (cached) and start the local testbed; writes $(TESTBED_ENV)
+	$(BIN)/python tests/testbed/testbed.py up
+
+testbed-down: ## Stop every testbed process
+	$(PYTHON) tests/testbed/testbed.py down
+
+testbed-status: ## Report the testbed's health
+	$(PYTHON) tests/testbed/testbed.py status
+
+test-testbed: testbed-up ## Tests of the testbed itself
+	$(BIN)/pytest tests/testbed
+
+molecule: testbed-up ## Molecule scenarios against the testbed
+	set -a; source $(TESTBED_ENV); set +a; cd extensions && $(BIN)/molecule test --all
+
+test: test-fast testbed-up ## Everything: sanity, lint, unit, ARM double, testbed, molecule
+	$(MAKE) test-testbed
+	$(BIN)/pytest tests/integration -m testbed
+	$(MAKE) molecule
+
+demo: testbed-up ## Set up, start the testbed, run site.yml and show the Connect endpoint
+	set -a; source $(TESTBED_ENV); set +a; \
+	  $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
+
+bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run)
+	set -a; source $(TESTBED_ENV); set +a; \
+	  for b in bench/*.py; do $(BIN)/python $$b; done
+
+clean: testbed-down ## Remove generated state (keeps the build cache)
+	rm -rf tests/output
