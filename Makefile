@@ -8,7 +8,9 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-# ansible-test and FQCN lookups need the checkout inside an ansible_collections/<ns>/<name> tree.
+# FQCN lookups need the checkout inside an ansible_collections/<ns>/<name> tree (a link will do);
+# ansible-test needs a real directory there, outside this git checkout, so sanity runs on a copy
+# of the files git would ship in a temporary tree.
 COLLECTIONS_DIR := $(CURDIR)/tests/output/collections
 COLLECTION_DIR := $(COLLECTIONS_DIR)/ansible_collections/streamops/eventhub_connect
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
@@ -41,7 +43,10 @@ $(GET_PIP_CACHE): tests/sanity/get_pip_offline.py
 lint: sanity ansible-lint ## Static checks: ansible-test sanity and ansible-lint
 
 sanity: setup ## ansible-test sanity (no ignores)
-	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --python 3.11 --color no
+	tree=$$(mktemp -d); trap 'rm -rf "$$tree"' EXIT; dir=$$tree/ansible_collections/streamops/eventhub_connect; \
+	  mkdir -p $$dir; git ls-files --cached --others --exclude-standard -z \
+	  | xargs -0 -I{} find {} -maxdepth 0 -type f -print0 | tar --null -cf - -T - | tar -xf - -C $$dir; \
+	  cd $$dir && $(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
 
 ansible-lint: setup ## ansible-lint, production profile
 	$(BIN)/ansible-lint --profile production
