@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Kafka Connect REST client: one request() over a URL or the API server's service proxy."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import time
+
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.urls import open_url
+
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+# Options shared by the modules that talk to Kafka Connect; documented in doc_fragments/connect.py.
+# validate_certs, client_cert and client_key keep kubernetes.core's aliases because, through the
+# service proxy, they apply to the API server exactly as in kubernetes.core.
+CONNECT_URL_ARG_SPEC = {
+    "url": {"type": "str"},
+    "validate_certs": {"type": "bool", "aliases": ["verify_ssl"]},
+    "ca_path": {"type": "path"},
+    "client_cert": {"type": "path", "aliases": ["cert_file"]},
+    "client_key": {"type": "path", "aliases": ["key_file"]},
+    "url_username": {"type": "str"},
+    "url_password": {"type": "str", "no_log": True},
+}
+
+CONNECT_PROXY_ARG_SPEC = {
+    "namespace": {"type": "str"},
+    "service": {"type": "str"},
+    "port": {"type": "str", "default": "8083"},
+    "scheme": {"type": "str", "default": "http", "choices": ["http", "https"]},
+}
+
+BODY_EXCERPT_CHARS = 500
+
+
+class ConnectError(Exception):
+    """A Connect request could not be sent or answered (refused, DNS, TLS, timeout)."""
+
+
+class DeadlineExceeded(Exception):
+    """poll_until gave up at the deadline."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__("deadline passed after {0} attempts".format(attempts))
+        self.attempts = attempts
+
+
+class ConnectResponse:
+    """What Connect (or the proxy in front of it) answered."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def excerpt(self) -> str:
+        return self.body[:BODY_EXCERPT_CHARS]
+
+
+class UrlTransport:
+    """Plain HTTP(S) to a Connect URL (Ingress, LoadBalancer, port-forward)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        validate_certs: Optional[bool] = None,
+        ca_path: Optional[str] = None,
+        client_cert: Optional[str] = None,
+        client_key: Optional[str] = None,
+        url_username: Optional[str] = None,
+        url_password: Optional[str] = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.validate_certs = True if validate_certs is None else validate_certs
+        self.ca_path = ca_path
+        self.client_cert = client_cert
+        self.client_key = client_key
+        self.url_username = url_username
+        self.url_password = url_password
+
+    def describe(self) -> str:
+        return self.base_url
+
+    def send(self, method: str, path: str, body: Any, timeout: float) -> ConnectResponse:
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body)
+        try:
+            response = open_url(
+                self.base_url + path,
+                data=data,
+                method=method,
+                headers=headers,
+                timeout=timeout,
+                validate_certs=self.validate_certs,
+                ca_path=self.ca_path,
+                client_cert=self.client_cert,
+                client_key=self.client_key,
+                url_username=self.url_username,
+                url_password=self.url_password,
+                force_basic_auth=self.url_username is not None,
+                follow_redirects="safe",
+            )
+            return ConnectResponse(response.getcode(), to_text(response.read(), errors="surrogate_or_strict"))
+        except HTTPError as err:
+            return ConnectResponse(err.code, _read_error_body(err))
+        except (URLError, socket.timeout, OSError) as err:
+            raise ConnectError("{0} {1}: {2}".format(method, self.base_url + path, _reason(err)))
+
+
+def _read_error_body(err: HTTPError) -> str:
+    try:
+        return to_text(err.read(), errors="surrogate_or_strict")
+    except Exception:  # the body of an error answer is informative only
+        return ""
+
+
+def _reason(err: Exception) -> str:
+    reason = getattr(err, "reason", None)
+    return to_text(reason if reason is not None else err)
+
+
+class ConnectClient:
+    """Kafka Connect REST API over any transport with send(method, path, body, timeout)."""
+
+    def __init__(self, transport: Any, request_timeout: float = 10.0) -> None:
+        self.transport = transport
+        self.request_timeout = request_timeout
+
+    def describe(self) -> str:
+        return self.transport.describe()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: Optional[float] = None,
+    ) -> ConnectResponse:
+        if not path.startswith("/"):
+            path = "/" + path
+        return self.transport.send(method.upper(), path, body, timeout or self.request_timeout)
+
+
+def backoff_delays(
+    interval: float,
+    max_interval: float,
+    factor: float = 1.5,
+    jitter: float = 0.2,
+    rng: Optional[Callable[[float, float], float]] = None,
+) -> Iterator[float]:
+    """Yield sleeps growing by factor up to max_interval, each spread by +-jitter."""
+    uniform = rng or random.uniform
+    base = interval
+    while True:
+        yield max(0.0, base * uniform(1.0 - jitter, 1.0 + jitter))
+        base = min(base * factor, max_interval)
+
+
+class Deadline:
+    """A monotonic deadline; remaining() never goes below zero."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.end = self.start + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.end - self.clock())
+
+    def elapsed(self) -> float:
+        return self.clock() - self.start
+
+
+def poll_until(
+    attempt: Callable[[float], bool],
+    deadline: Deadline,
+    delays: Iterator[float],
+    request_timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Call attempt(timeout) until it returns True or the deadline passes; return the attempt count.
+
+    The last attempt happens at the deadline, and no attempt or sleep runs past it.
+    """
+    attempts = 0
+    while True:
+        attempts += 1
+        # a floor keeps the final attempt meaningful without overrunning the deadline noticeably
+        if attempt(max(0.1, min(request_timeout, deadline.remaining()))):
+            return attempts
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise DeadlineExceeded(attempts)
+        sleep(min(next(delays), remaining))
+
+
+def summarize_body(response: Optional[ConnectResponse]) -> Dict[str, Any]:
+    """The last answer as a small dict for results and failure messages."""
+    if response is None:
+        return {"status": None, "body": None}
+    return {"status": response.status, "body": response.excerpt()}
+
+
+def connector_names(payload: Any) -> List[str]:
+    """Names from GET /connectors (a list) or GET /connectors?expand=... (a dict)."""
+    if isinstance(payload, dict):
+        return sorted(payload)
+    if isinstance(payload, list):
+        return sorted(to_text(name) for name in payload)
+    return []

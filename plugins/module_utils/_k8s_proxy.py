@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Reach a Service through the Kubernetes API server's service proxy with kubernetes.core's client."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six.moves.urllib.parse import parse_qsl, quote, urlsplit
+
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect import (
+    ConnectError,
+    ConnectResponse,
+)
+
+try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+except ImportError:
+    get_api_client = None
+    CoreException = Exception
+
+try:
+    from kubernetes.client.rest import ApiException
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
+    HAS_KUBERNETES = True
+except ImportError:
+    # ServiceProxyTransport reports the missing library before any request
+    ApiException = Exception
+    Urllib3Error = Exception
+    HAS_KUBERNETES = False
+
+
+def service_proxy_path(namespace: str, service: str, port: str, scheme: str = "http") -> str:
+    """The API path that proxies to a Service port, e.g. /api/v1/namespaces/ns/services/svc:8083/proxy."""
+    target = "{0}:{1}".format(service, port)
+    if scheme == "https":
+        target = "https:" + target
+    return "/api/v1/namespaces/{0}/services/{1}/proxy".format(quote(namespace, safe=""), quote(target, safe=":"))
+
+
+class ServiceProxyTransport:
+    """Connect REST through /api/v1/namespaces/NS/services/NAME:PORT/proxy with the K8S_AUTH_* auth."""
+
+    def __init__(self, module: Any, namespace: str, service: str, port: str, scheme: str = "http") -> None:
+        if get_api_client is None:
+            raise ConnectError("the kubernetes.core collection is required for the service proxy")
+        if not HAS_KUBERNETES:
+            raise ConnectError("the kubernetes Python library is required for the service proxy")
+        try:
+            # the same auth resolution as kubernetes.core.k8s: options, then K8S_AUTH_*, then kubeconfig
+            self.dynamic = get_api_client(module=module).client
+        except CoreException as err:
+            raise ConnectError("cannot build a Kubernetes API client: {0}".format(to_text(err)))
+        self.namespace = namespace
+        self.service = service
+        self.base_path = service_proxy_path(namespace, service, port, scheme)
+
+    def describe(self) -> str:
+        return "{0}{1}".format(self.dynamic.configuration.host, self.base_path)
+
+    def send(self, method: str, path: str, body: Any, timeout: float) -> ConnectResponse:
+        parts = urlsplit(path)
+        try:
+            response = self.dynamic.request(
+                method,
+                self.base_path + parts.path,
+                body=body,
+                query_params=parse_qsl(parts.query, keep_blank_values=True),
+                header_params={"Accept": "application/json"},
+                _request_timeout=timeout,
+            )
+            return ConnectResponse(response.status, _text(response.data))
+        except ApiException as err:
+            status = getattr(err, "status", None)
+            if not status:
+                raise ConnectError("{0} {1}: {2}".format(method, self.describe() + path, to_text(err)))
+            return ConnectResponse(status, _text(getattr(err, "body", "")))
+        except (Urllib3Error, OSError) as err:
+            raise ConnectError("{0} {1}: {2}".format(method, self.describe() + path, to_text(err)))
+
+
+def _text(data: Optional[Any]) -> str:
+    if data is None:
+        return ""
+    return to_text(data, errors="surrogate_or_strict")
