@@ -51,13 +51,15 @@ sanity: setup ## ansible-test sanity (no ignores)
 ansible-lint: setup ## ansible-lint, production profile
 	$(BIN)/ansible-lint --profile production
 
+PYTEST := $(BIN)/pytest -p no:cacheprovider -rs
+
 unit: setup ## Unit tests (pure logic, local fakes of HTTP only)
-	$(BIN)/pytest tests/unit
+	$(PYTEST) tests/unit
 
-integration-arm: setup ## Modules run by ansible-playbook against the ARM test double
-	$(BIN)/pytest tests/integration -m "not testbed"
+integration-arm: setup ## Modules run by ansible-playbook against the ARM test double, and the double's own tests
+	$(PYTEST) -m "not testbed" tests/integration tests/testbed/test_arm_double.py
 
-test-fast: lint unit integration-arm ## Sanity, lint, unit and ARM-double tests
+test-fast: lint unit integration-arm ## Sanity, lint, unit and ARM-double tests (no testbed needed)
 
 testbed-up: setup ## Build (cached) and start the local testbed; writes $(TESTBED_ENV)
 	$(BIN)/python tests/testbed/testbed.py up
@@ -68,15 +70,15 @@ testbed-down: ## Stop every testbed process
 testbed-status: ## Report the testbed's health
 	$(PYTHON) tests/testbed/testbed.py status
 
-test-testbed: testbed-up ## Tests of the testbed itself
-	$(BIN)/pytest tests/testbed
+test-testbed: testbed-up ## Tests of the testbed itself and integration tests that need it
+	TESTBED_REQUIRED=1 $(PYTEST) tests/testbed --ignore=tests/testbed/test_arm_double.py
+	TESTBED_REQUIRED=1 $(PYTEST) -m testbed tests/integration
 
 molecule: testbed-up ## Molecule scenarios against the testbed
 	set -a; source $(TESTBED_ENV); set +a; cd extensions && $(BIN)/molecule test --all
 
-test: test-fast testbed-up ## Everything: sanity, lint, unit, ARM double, testbed, molecule
+test: test-fast ## Everything: sanity, lint, unit, ARM double, testbed, integration, molecule
 	$(MAKE) test-testbed
-	$(BIN)/pytest tests/integration -m testbed
 	$(MAKE) molecule
 
 demo: testbed-up ## Set up, start the testbed, run site.yml and show the Connect endpoint
