@@ -218,3 +218,45 @@ def connector_names(payload: Any) -> List[str]:
     if isinstance(payload, list):
         return sorted(to_text(name) for name in payload)
     return []
+
+
+# Connect answers 409 while the group rebalances or its config is stale; the API server's service
+# proxy answers 502/503/504 while no endpoint is ready. All pass; other answers are final.
+TRANSIENT_STATUSES = (409, 429, 502, 503, 504)
+
+
+def request_retrying(
+    client: ConnectClient,
+    method: str,
+    path: str,
+    body: Any = None,
+    timeout: float = 60.0,
+    interval: float = 0.5,
+    max_interval: float = 4.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> ConnectResponse:
+    """client.request(), repeated on transient answers and transport errors until timeout seconds pass.
+
+    Returns the first final answer, or the last transient one at the deadline; re-raises the last
+    ConnectError if nothing answered by then.
+    """
+    deadline = Deadline(timeout, clock=clock)
+    delays = backoff_delays(interval, max_interval)
+    outcome = {}  # type: Dict[str, Any]
+
+    def attempt(request_timeout: float) -> bool:
+        try:
+            outcome["response"] = client.request(method, path, body, timeout=request_timeout)
+            outcome["error"] = None
+        except ConnectError as err:
+            outcome["error"] = err
+            return False
+        return outcome["response"].status not in TRANSIENT_STATUSES
+
+    try:
+        poll_until(attempt, deadline, delays, client.request_timeout, sleep=sleep)
+    except DeadlineExceeded:
+        if outcome.get("error") is not None:
+            raise outcome["error"]
+    return outcome["response"]
