@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pytest fixture that runs the ARM test double in a subprocess, and the control object tests drive it with.
+
+Use it from any test suite after putting `tests/testbed` on `sys.path`:
+
+    # tests/integration/conftest.py
+    import sys, pathlib
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "testbed"))
+    from arm_double.fixtures import arm_double  # noqa: F401  (re-exported fixture)
+
+or, in the rootdir conftest only, `pytest_plugins = ["arm_double.fixtures"]`. Then `arm_double.env`
+is the environment to hand `ansible-playbook` (AZURE_*, REQUESTS_CA_BUNDLE, ARM_DOUBLE_*).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ARM_SCRIPT = Path(__file__).resolve().parents[1] / "arm.py"
+START_TIMEOUT = 20.0
+# Namespace operations stay in transition this long in tests (seconds); the CLI default is 1 s.
+TEST_LRO_DELAY = float(os.environ.get("ARM_DOUBLE_LRO_DELAY", "0.2"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ArmDouble:
+    """A running double: its URL and env, the request log, fault injection and a state read-back."""
+
+    def __init__(self, state_dir: Path, process: subprocess.Popen | None, port: int) -> None:
+        self.state_dir = state_dir
+        self.process = process
+        self.url = f"https://127.0.0.1:{port}"
+        self.ca_file = state_dir / "arm" / "ca.pem"
+        principal = json.loads((state_dir / "arm" / "principal.json").read_text(encoding="utf-8"))
+        self.subscription_id: str = principal["subscription_id"]
+        self.tenant: str = principal["tenant"]
+        self.client_id: str = principal["client_id"]
+        self.client_secret: str = principal["client_secret"]
+        self.resource_group = "rg-streamops-testbed"
+        self.kafka_credentials = state_dir / "kafka-credentials.txt"
+        self._context = ssl.create_default_context(cafile=str(self.ca_file))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The same variables `arm.py up` writes to arm.env."""
+        return {
+            "AZURE_SUBSCRIPTION_ID": self.subscription_id,
+            "AZURE_CLIENT_ID": self.client_id,
+            "AZURE_SECRET": self.client_secret,
+            "AZURE_TENANT": self.tenant,
+            "AZURE_CLOUD_ENVIRONMENT": f"{self.url}/metadata/endpoints?api-version=2022-09-01",
+            "REQUESTS_CA_BUNDLE": str(self.ca_file),
+            "ARM_DOUBLE_URL": self.url,
+            "ARM_DOUBLE_CA_FILE": str(self.ca_file),
+            "ARM_DOUBLE_RESOURCE_GROUP": self.resource_group,
+            "ARM_DOUBLE_LOCATION": "westeurope",
+            "ARM_DOUBLE_KAFKA_CREDENTIALS": str(self.kafka_credentials),
+        }
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(f"{self.url}/_double/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=self._context, timeout=10) as response:
+            return json.load(response)
+
+    def healthy(self) -> bool:
+        try:
+            return self.control("GET", "health").get("status") == "ok"
+        except (OSError, ValueError):
+            return False
+
+    def requests(self) -> list[dict]:
+        """Every non-control request since the last clear: method, path, api_version, status, timestamp, write, injected."""
+        return self.control("GET", "requests")
+
+    def writes(self) -> list[dict]:
+        """Requests that change state: PUT, PATCH, DELETE and POSTs other than listKeys, checkNameAvailability and token calls."""
+        return [entry for entry in self.requests() if entry["write"]]
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def set_latency(self, ms: int) -> None:
+        self.control("PUT", "latency", {"ms": ms})
+
+    def inject(self, status: int, count: int = 1, method: str | None = None, path_regex: str | None = None,
+               retry_after: float | None = None) -> None:
+        """Answer the next `count` matching requests (default: any ARM call) with `status` instead of doing them."""
+        self.control("POST", "faults", {"status": status, "count": count, "method": method, "path_regex": path_regex,
+                                        "retry_after": retry_after})
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "faults")
+
+    def fail_next_lro(self) -> None:
+        """The next namespace create/update ends with provisioningState Failed."""
+        self.control("POST", "fail-next-lro")
+
+    def state(self) -> dict:
+        """All resources in their ARM shapes (namespaces with nested eventhubs, rules, consumer groups); no keys."""
+        return self.control("GET", "state")
+
+    def namespace(self, name: str) -> dict | None:
+        return next((ns for ns in self.state()["namespaces"] if ns["name"].lower() == name.lower()), None)
+
+    def kafka_passwords(self) -> list[str]:
+        """The connection strings the testbed broker accepts right now."""
+        return self.kafka_credentials.read_text(encoding="utf-8").splitlines() if self.kafka_credentials.exists() else []
+
+    def reset(self) -> None:
+        """Wipe every resource (the default resource group stays), faults, latency and LRO failure; keeps tokens."""
+        self.control("POST", "reset")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_arm_double(state_dir: Path, port: int | None = None, lro_delay: float = TEST_LRO_DELAY,
+                     extra_args: tuple[str, ...] = ()) -> ArmDouble:
+    """Start a double as a subprocess on a free port (or `port`) and wait until it answers."""
+    port = port or free_port()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = open(state_dir / "arm-double.log", "ab")  # pylint: disable=consider-using-with
+    command = [sys.executable, str(ARM_SCRIPT), "serve", "--state-dir", str(state_dir), "--port", str(port),
+               "--lro-delay", str(lro_delay), *extra_args]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ARM test double exited with {process.returncode}: {(state_dir / 'arm-double.log').read_text()}")
+        if (state_dir / "arm" / "principal.json").exists() and (state_dir / "arm" / "ca.pem").exists():
+            double = ArmDouble(state_dir, process, port)
+            if double.healthy():
+                return double
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"ARM test double did not answer within {START_TIMEOUT:.0f}s: {(state_dir / 'arm-double.log').read_text()}")
+
+
+@pytest.fixture(scope="session")
+def arm_double() -> Iterator[ArmDouble]:
+    """A fresh ARM test double for the test session (its own temporary state dir and port)."""
+    with tempfile.TemporaryDirectory(prefix="arm-double-") as directory:
+        double = start_arm_double(Path(directory))
+        try:
+            yield double
+        finally:
+            double.stop()

@@ -1,0 +1,417 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The HTTPS server of the ARM test double: identity endpoints, cloud metadata, ARM routes and `/_double/` controls."""
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from .config import CLOUD_NAME, DoubleConfig
+from .controls import Controls, Fault
+from .errors import ArmError
+from .provider import Provider, Reply
+from .store import Store
+from .tls import ensure_certificates
+
+EVENTHUB_API_VERSIONS = ("2017-04-01", "2021-11-01", "2022-10-01-preview", "2024-01-01", "2024-05-01-preview", "2026-01-01")
+API_VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+MANAGEMENT_AUDIENCE = "https://management.azure.com/"
+
+SUB = r"/subscriptions/(?P<sub>[^/]+)"
+RG = SUB + r"/resourcegroups/(?P<rg>[^/]+)"
+NS = RG + r"/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+)"
+EH = NS + r"/eventhubs/(?P<eh>[^/]+)"
+RULE = r"/authorizationrules/(?P<rule>[^/]+)"
+CG = EH + r"/consumergroups/(?P<cg>[^/]+)"
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    api_version: str
+    groups: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.groups[key]
+
+    def get(self, key: str) -> str | None:
+        return self.groups.get(key)
+
+
+Route = tuple[str, "re.Pattern[str]", Callable[[Call], Reply]]
+
+
+def arm_routes(p: Provider) -> list[Route]:
+    def r(method: str, pattern: str, handler: Callable[[Call], Reply]) -> Route:
+        return method, re.compile(f"^{pattern}$", re.IGNORECASE), handler
+
+    def rule_routes(prefix: str, hub: bool) -> list[Route]:
+        def eh(c: Call) -> str | None:
+            return c["eh"] if hub else None
+        return [
+            r("GET", prefix + r"/authorizationrules", lambda c: p.list_rules(c["sub"], c["rg"], c["ns"], eh(c))),
+            r("GET", prefix + RULE, lambda c: p.get_rule(c["sub"], c["rg"], c["ns"], eh(c), c["rule"])),
+            r("PUT", prefix + RULE, lambda c: p.put_rule(c["sub"], c["rg"], c["ns"], eh(c), c["rule"], c.body)),
+            r("DELETE", prefix + RULE, lambda c: p.delete_rule(c["sub"], c["rg"], c["ns"], eh(c), c["rule"])),
+            r("POST", prefix + RULE + "/listkeys", lambda c: p.list_keys(c["sub"], c["rg"], c["ns"], eh(c), c["rule"])),
+            r("POST", prefix + RULE + "/regeneratekeys",
+              lambda c: p.regenerate_keys(c["sub"], c["rg"], c["ns"], eh(c), c["rule"], c.body)),
+        ]
+
+    return [
+        r("GET", SUB + "/resourcegroups", lambda c: p.list_resource_groups(c["sub"])),
+        r("GET", RG, lambda c: p.get_resource_group(c["sub"], c["rg"])),
+        r("HEAD", RG, lambda c: Reply(204) if p.get_resource_group(c["sub"], c["rg"]) else Reply(404)),
+        r("PUT", RG, lambda c: p.put_resource_group(c["sub"], c["rg"], c.body)),
+        r("DELETE", RG, lambda c: p.delete_resource_group(c["sub"], c["rg"])),
+        r("POST", SUB + r"/providers/microsoft\.eventhub/checknameavailability", lambda c: p.check_name_availability(c["sub"], c.body)),
+        r("GET", SUB + r"/providers/microsoft\.eventhub/namespaces", lambda c: p.list_namespaces(c["sub"], None)),
+        r("GET", SUB + r"/providers/microsoft\.eventhub/locations/[^/]+/operationstatuses/(?P<op>[^/]+)",
+          lambda c: p.operation_status(c["sub"], c["op"])),
+        r("GET", RG + r"/providers/microsoft\.eventhub/namespaces", lambda c: p.list_namespaces(c["sub"], c["rg"])),
+        r("GET", NS, lambda c: p.get_namespace(c["sub"], c["rg"], c["ns"])),
+        r("PUT", NS, lambda c: p.put_namespace(c["sub"], c["rg"], c["ns"], c.body, c.api_version)),
+        r("PATCH", NS, lambda c: p.patch_namespace(c["sub"], c["rg"], c["ns"], c.body)),
+        r("DELETE", NS, lambda c: p.delete_namespace(c["sub"], c["rg"], c["ns"], c.api_version)),
+        r("GET", NS + r"/operationresults/(?P<op>[^/]+)", lambda c: p.operation_result(c["sub"], c["rg"], c["ns"], c["op"])),
+        *rule_routes(NS, hub=False),
+        r("GET", NS + "/eventhubs", lambda c: p.list_event_hubs(c["sub"], c["rg"], c["ns"])),
+        r("GET", EH, lambda c: p.get_event_hub(c["sub"], c["rg"], c["ns"], c["eh"])),
+        r("PUT", EH, lambda c: p.put_event_hub(c["sub"], c["rg"], c["ns"], c["eh"], c.body)),
+        r("DELETE", EH, lambda c: p.delete_event_hub(c["sub"], c["rg"], c["ns"], c["eh"])),
+        *rule_routes(EH, hub=True),
+        r("GET", EH + "/consumergroups", lambda c: p.list_consumer_groups(c["sub"], c["rg"], c["ns"], c["eh"])),
+        r("GET", CG, lambda c: p.get_consumer_group(c["sub"], c["rg"], c["ns"], c["eh"], c["cg"])),
+        r("PUT", CG, lambda c: p.put_consumer_group(c["sub"], c["rg"], c["ns"], c["eh"], c["cg"], c.body)),
+        r("DELETE", CG, lambda c: p.delete_consumer_group(c["sub"], c["rg"], c["ns"], c["eh"], c["cg"])),
+    ]
+
+
+class Identity:
+    """The Microsoft Entra ID endpoints azure-identity's ClientSecretCredential (through MSAL) calls."""
+
+    def __init__(self, config: DoubleConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    def known_tenant(self, tenant: str) -> None:
+        if tenant.lower() not in (self.config.tenant.lower(), "organizations", "common"):
+            raise OAuthError(400, "invalid_tenant", f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID.")
+
+    def openid_configuration(self, tenant: str, version: str) -> dict:
+        self.known_tenant(tenant)
+        base = f"{self.config.base_url}/{self.config.tenant}"
+        prefix = f"{base}/oauth2/v2.0" if version else f"{base}/oauth2"
+        return {
+            "token_endpoint": f"{prefix}/token",
+            "authorization_endpoint": f"{prefix}/authorize",
+            "device_authorization_endpoint": f"{prefix}/devicecode",
+            "end_session_endpoint": f"{prefix}/logout",
+            "issuer": f"{base}/v2.0" if version else f"{base}/",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "testbed.local",
+        }
+
+    def instance_discovery(self) -> dict:
+        endpoint = f"{self.config.base_url}/{self.config.tenant}/v2.0/.well-known/openid-configuration"
+        host = f"{self.config.host}:{self.config.port}"
+        return {
+            "tenant_discovery_endpoint": endpoint,
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+        }
+
+    def token(self, tenant: str, form: dict[str, str]) -> dict:
+        self.known_tenant(tenant)
+        if form.get("grant_type") != "client_credentials":
+            raise OAuthError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+        if form.get("client_id") != self.config.client_id:
+            raise OAuthError(
+                400, "unauthorized_client",
+                f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found in the directory '{tenant}'.",
+            )
+        if form.get("client_secret") != self.config.client_secret:
+            raise OAuthError(
+                401, "invalid_client",
+                f"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
+                f"value, not the client secret ID, for a secret added to app '{self.config.client_id}'.",
+            )
+        token, lifetime = self.store.issue_token()
+        return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}
+
+    def check_bearer(self, header: str | None) -> None:
+        if not header or not header.lower().startswith("bearer "):
+            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+                           {"WWW-Authenticate": self.challenge("invalid_token", "The authentication failed because of missing 'Authorization' header.")})
+        expiry = self.store.token_expiry(header[7:].strip())
+        if expiry is None:
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                           {"WWW-Authenticate": self.challenge("invalid_token", "The access token is invalid.")})
+        if expiry < time.time():
+            now = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
+            expired = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(expiry))
+            raise ArmError(401, "ExpiredAuthenticationToken",
+                           f"The access token expiry UTC time '{expired}' is earlier than current UTC time '{now}'.",
+                           {"WWW-Authenticate": self.challenge("invalid_token", "The access token has expired.")})
+
+    def challenge(self, error: str, description: str) -> str:
+        return f'Bearer authorization_uri="{self.config.base_url}/", error="{error}", error_description="{description}"'
+
+
+class OAuthError(Exception):
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.body = {"error": error, "error_description": description, "error_codes": [int(description[6:].split(":")[0])],
+                     "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()), "trace_id": str(uuid.uuid4()),
+                     "correlation_id": str(uuid.uuid4())}
+
+
+def cloud_metadata(config: DoubleConfig, api_version: str) -> Any:
+    """Cloud endpoints as `GET /metadata/endpoints` of real ARM: a list since 2022-09-01, one object before."""
+    base = f"{config.base_url}/"
+    if api_version >= "2019-05-01":
+        return [{
+            "name": CLOUD_NAME,
+            "portal": base,
+            "resourceManager": base,
+            "authentication": {"loginEndpoint": base, "audiences": [MANAGEMENT_AUDIENCE], "tenant": "common", "identityProvider": "AAD"},
+            "graph": base,
+            "graphAudience": base,
+            "microsoftGraphResourceId": base,
+            "activeDirectoryDataLake": base,
+            "batch": base,
+            "gallery": base,
+            "media": base,
+            "sqlManagement": base,
+            "vmImageAliasDoc": f"{base}vmImageAliases.json",
+            "logAnalyticsResourceId": base,
+            "appInsightsResourceId": base,
+            "appInsightsTelemetryChannelResourceId": base,
+            "suffixes": {
+                "keyVaultDns": "vault.testbed.local", "storage": "core.testbed.local", "acrLoginServer": "azurecr.testbed.local",
+                "sqlServerHostname": "database.testbed.local", "serviceBus": "servicebus.windows.net",
+            },
+        }]
+    return {
+        "galleryEndpoint": base,
+        "graphEndpoint": base,
+        "portalEndpoint": base,
+        "authentication": {"loginEndpoint": base, "audiences": [MANAGEMENT_AUDIENCE]},
+    }
+
+
+class DoubleServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, config: DoubleConfig) -> None:
+        self.config = config
+        self.store = Store(config)
+        self.provider = Provider(self.store)
+        self.identity = Identity(config, self.store)
+        self.controls = Controls(latency_ms=config.latency_ms)
+        self.routes = arm_routes(self.provider)
+        self.stopping = threading.Event()
+        super().__init__((config.host, config.port), DoubleHandler)
+        tls = ensure_certificates(config.double_dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls.server_cert), str(tls.server_key))
+        self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.store.write_kafka_credentials()
+        threading.Thread(target=self.store.run_ticker, args=(self.stopping,), daemon=True).start()
+
+    def server_close(self) -> None:
+        self.stopping.set()
+        super().server_close()
+
+
+class DoubleHandler(BaseHTTPRequestHandler):
+    server: DoubleServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        """The request log under /_double/requests replaces http.server's stderr lines."""
+
+    def do_GET(self) -> None:
+        self.dispatch("GET")
+
+    def do_PUT(self) -> None:
+        self.dispatch("PUT")
+
+    def do_POST(self) -> None:
+        self.dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self.dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self.dispatch("DELETE")
+
+    def do_HEAD(self) -> None:
+        self.dispatch("HEAD")
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def dispatch(self, method: str) -> None:
+        started = time.time()
+        url = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(url.path).rstrip("/") or "/"
+        query = {k.lower(): v for k, v in urllib.parse.parse_qsl(url.query)}
+        raw = self.read_body()
+        if path.startswith("/_double/"):
+            self.answer_control(method, path, raw)
+            return
+        status, injected = 500, False
+        try:
+            if self.server.controls.latency_ms:
+                time.sleep(self.server.controls.latency_ms / 1000)
+            fault = self.server.controls.take_fault(method, path)
+            if fault:
+                injected = True
+                status = fault.status
+                self.send_json(fault.status, fault.body(), fault.headers())
+                return
+            status = self.answer(method, path, query, raw)
+        finally:
+            self.server.controls.record(method, path, query.get("api-version"), status, started, injected)
+
+    def answer(self, method: str, path: str, query: dict[str, str], raw: bytes) -> int:
+        try:
+            if path.lower().startswith("/subscriptions/"):
+                reply = self.answer_arm(method, path, query, raw)
+            else:
+                reply = self.answer_identity_or_metadata(method, path, query, raw)
+        except ArmError as error:
+            reply = Reply(error.status, error.body(), error.headers)
+        except OAuthError as error:
+            reply = Reply(error.status, error.body)
+        self.send_json(reply.status, reply.body, reply.headers)
+        return reply.status
+
+    def answer_arm(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
+        self.server.identity.check_bearer(self.headers.get("Authorization"))
+        api_version = query.get("api-version", "")
+        if not api_version:
+            raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+        eventhub = "/providers/microsoft.eventhub/" in path.lower()
+        if (eventhub and api_version not in EVENTHUB_API_VERSIONS) or not API_VERSION_FORMAT.match(api_version):
+            supported = ",".join(EVENTHUB_API_VERSIONS)
+            raise ArmError(400, "InvalidApiVersionParameter", f"The api-version '{api_version}' is invalid. The supported versions are '{supported}'.")
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError as error:
+            raise ArmError(400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: '{error}'.") from error
+        self.server.store.settle()
+        allowed = []
+        for route_method, pattern, handler in self.server.routes:
+            match = pattern.match(path)
+            if match:
+                allowed.append(route_method)
+                if route_method == method:
+                    with self.server.store.lock:
+                        return handler(Call(method, path, query, body, api_version, match.groupdict()))
+        if allowed:
+            raise ArmError(405, "MethodNotAllowed", f"The requested method '{method}' is not allowed for this resource.")
+        raise ArmError(404, "InvalidResourceType", f"The resource type could not be found for path '{path}' and api version '{api_version}'.")
+
+    def answer_identity_or_metadata(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
+        identity = self.server.identity
+        parts = path.strip("/").split("/")
+        if method == "GET" and path == "/metadata/endpoints":
+            return Reply(200, cloud_metadata(self.server.config, query.get("api-version", "2015-01-01")))
+        if method == "GET" and path == "/common/discovery/instance":
+            return Reply(200, identity.instance_discovery())
+        if method == "GET" and path.endswith("/.well-known/openid-configuration") and len(parts) in (3, 4):
+            return Reply(200, identity.openid_configuration(parts[0], "v2.0" if parts[1] == "v2.0" else ""))
+        if method == "POST" and len(parts) >= 3 and parts[1] == "oauth2" and parts[-1] == "token":
+            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8")))
+            return Reply(200, identity.token(parts[0], form))
+        raise ArmError(404, "NotFound", f"No such endpoint: {method} {path}")
+
+    def answer_control(self, method: str, path: str, raw: bytes) -> None:
+        """Unauthenticated test controls; never logged, never used by the modules."""
+        server = self.server
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            self.send_json(400, {"error": "body must be JSON"})
+            return
+        key = (method, path)
+        if key == ("GET", "/_double/health"):
+            self.send_json(200, {"status": "ok", "url": server.config.base_url})
+        elif key == ("GET", "/_double/requests"):
+            self.send_json(200, server.controls.requests())
+        elif key == ("DELETE", "/_double/requests"):
+            server.controls.clear_requests()
+            self.send_json(200, {})
+        elif key == ("GET", "/_double/state"):
+            server.store.settle()
+            with server.store.lock:
+                self.send_json(200, server.provider.dump())
+        elif key == ("POST", "/_double/reset"):
+            server.store.reset()
+            server.controls.clear_faults()
+            server.controls.latency_ms = server.config.latency_ms
+            server.provider.fail_next_lro = False
+            self.send_json(200, {})
+        elif key == ("PUT", "/_double/latency"):
+            server.controls.latency_ms = int(body.get("ms", 0))
+            self.send_json(200, {"ms": server.controls.latency_ms})
+        elif key == ("POST", "/_double/faults"):
+            fault = Fault(int(body["status"]), int(body.get("count", 1)), body.get("method"), body.get("path_regex"), body.get("retry_after"))
+            with server.controls.lock:
+                server.controls.faults.append(fault)
+            self.send_json(200, {})
+        elif key == ("DELETE", "/_double/faults"):
+            server.controls.clear_faults()
+            self.send_json(200, {})
+        elif key == ("POST", "/_double/fail-next-lro"):
+            server.provider.fail_next_lro = True
+            self.send_json(200, {})
+        else:
+            self.send_json(404, {"error": f"no control {method} {path}"})
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = b"" if body is None or status == 204 else json.dumps(body).encode("utf-8")
+        request_id = str(uuid.uuid4())
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("x-ms-request-id", request_id)
+        self.send_header("x-ms-correlation-request-id", self.headers.get("x-ms-correlation-request-id") or request_id)
+        self.send_header("Server", "streamops-arm-test-double")
+        for name, value in (headers or {}).items():
+            if value:
+                self.send_header(name, value)
+        if status != 204:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def serve(config: DoubleConfig) -> None:
+    server = DoubleServer(config)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The test double's state: resources in a JSON file rewritten atomically after each change, bearer tokens,
+long-running operations that finish on a clock, and the Kafka credentials file the testbed broker reads."""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import uuid
+from typing import Any, Iterator
+
+from .config import DoubleConfig, write_private_file
+from .resources import connection_string
+
+
+def empty_state(config: DoubleConfig) -> dict[str, Any]:
+    now = time.time()
+    group = {"name": config.resource_group, "location": config.location, "tags": {}, "createdAt": now}
+    return {"resourceGroups": {config.resource_group.lower(): group}, "namespaces": {}, "operations": {}, "tokens": {}}
+
+
+class Store:
+    """All state behind one lock; handlers run their whole read-check-write under `with store.lock`."""
+
+    def __init__(self, config: DoubleConfig) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.path = config.double_dir / "state.json"
+        self.state = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else empty_state(config)
+        self.state["resourceGroups"].setdefault(config.resource_group.lower(), empty_state(config)["resourceGroups"][config.resource_group.lower()])
+        self.save()
+
+    def save(self) -> None:
+        with self.lock:
+            write_private_file(self.path, json.dumps(self.state, indent=1, sort_keys=True))
+
+    def reset(self) -> None:
+        with self.lock:
+            tokens = self.state["tokens"]
+            self.state = empty_state(self.config)
+            self.state["tokens"] = tokens
+            self.save()
+            self.write_kafka_credentials()
+
+    # Tokens -------------------------------------------------------------------------------------------
+    def issue_token(self) -> tuple[str, int]:
+        with self.lock:
+            now = time.time()
+            tokens = self.state["tokens"]
+            for token in [t for t, expiry in tokens.items() if expiry < now]:
+                del tokens[token]
+            token = secrets.token_urlsafe(48)
+            tokens[token] = now + self.config.token_lifetime
+            self.save()
+            return token, self.config.token_lifetime
+
+    def token_expiry(self, token: str) -> float | None:
+        with self.lock:
+            return self.state["tokens"].get(token)
+
+    # Operations ---------------------------------------------------------------------------------------
+    def start_operation(self, namespace: dict, kind: str, fail: bool = False) -> str:
+        operation_id = str(uuid.uuid4())
+        now = time.time()
+        namespace["operation"] = {"id": operation_id, "kind": kind, "until": now + self.config.lro_delay, "fail": fail}
+        self.state["operations"][operation_id] = {
+            "id": operation_id, "namespace": namespace["name"].lower(), "kind": kind,
+            "status": "InProgress", "startTime": now, "endTime": None,
+        }
+        return operation_id
+
+    def settle(self) -> None:
+        """Finish every operation whose time has come (called by a ticker thread and before each request)."""
+        with self.lock:
+            now = time.time()
+            changed = keys_changed = False
+            for key, namespace in list(self.state["namespaces"].items()):
+                operation = namespace.get("operation")
+                if not operation or operation["until"] > now:
+                    continue
+                record = self.state["operations"][operation["id"]]
+                record["endTime"] = now
+                record["status"] = "Failed" if operation["fail"] else "Succeeded"
+                namespace["operation"] = None
+                changed = True
+                if operation["kind"] == "delete":
+                    del self.state["namespaces"][key]
+                    keys_changed = True
+                else:
+                    namespace["failed"] = operation["fail"]
+                    namespace["updatedAt"] = now
+            if changed:
+                self.save()
+            if keys_changed:
+                self.write_kafka_credentials()
+
+    def run_ticker(self, stop: threading.Event, interval: float = 0.05) -> None:
+        while not stop.wait(interval):
+            self.settle()
+
+    # Kafka credentials --------------------------------------------------------------------------------
+    def kafka_connection_strings(self) -> Iterator[str]:
+        """Namespace-level connection strings that Kafka clients could use: Kafka-capable tier, SAS enabled, not deleting."""
+        for namespace in self.state["namespaces"].values():
+            operation = namespace.get("operation")
+            if namespace["sku"]["tier"] == "Basic" or namespace["properties"]["disableLocalAuth"]:
+                continue
+            if operation and operation["kind"] == "delete":
+                continue
+            for rule in namespace["authorizationRules"].values():
+                for key in (rule["primaryKey"], rule["secondaryKey"]):
+                    yield connection_string(namespace["name"], rule["name"], key, None)
+
+    def write_kafka_credentials(self) -> None:
+        with self.lock:
+            lines = "".join(f"{line}\n" for line in self.kafka_connection_strings())
+            path = self.config.kafka_credentials_file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_private_file(path, lines)
