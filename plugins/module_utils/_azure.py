@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Azure authentication, the Event Hubs management client, retries and error translation, written once."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import traceback
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, TypeVar
+from urllib.parse import urlparse
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+AZURE_IMPORT_ERROR: Optional[str] = None
+try:
+    import requests
+    from azure.core.exceptions import (
+        AzureError as SdkAzureError,
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceNotFoundError,
+    )
+    from azure.core.pipeline.policies import RetryPolicy
+    from azure.identity import (
+        AzureAuthorityHosts,
+        AzureCliCredential,
+        ClientSecretCredential,
+        DefaultAzureCredential,
+        ManagedIdentityCredential,
+        UsernamePasswordCredential,
+    )
+    from azure.mgmt.eventhub import EventHubManagementClient
+except ImportError:
+    AZURE_IMPORT_ERROR = traceback.format_exc()
+    RetryPolicy = object  # type: ignore[assignment,misc]
+
+T = TypeVar("T")
+
+# Options shared by every module; the environment names are those azure.azcollection and AWX's
+# "Microsoft Azure Resource Manager" credential use, then azure-identity's own.
+AZURE_AUTH_ARGSPEC: Dict[str, Dict[str, Any]] = {
+    "auth_source": {"type": "str", "default": "auto",
+                    "choices": ["auto", "env", "cli", "msi", "credential_file"],
+                    "fallback": (env_fallback, ["AZURE_AUTH_SOURCE", "ANSIBLE_AZURE_AUTH_SOURCE"])},
+    "profile": {"type": "str", "fallback": (env_fallback, ["AZURE_PROFILE"])},
+    "subscription_id": {"type": "str", "fallback": (env_fallback, ["AZURE_SUBSCRIPTION_ID"])},
+    "client_id": {"type": "str", "fallback": (env_fallback, ["AZURE_CLIENT_ID"])},
+    "secret": {"type": "str", "no_log": True,
+               "fallback": (env_fallback, ["AZURE_SECRET", "AZURE_CLIENT_SECRET"])},
+    "tenant": {"type": "str", "fallback": (env_fallback, ["AZURE_TENANT", "AZURE_TENANT_ID"])},
+    "ad_user": {"type": "str", "fallback": (env_fallback, ["AZURE_AD_USER", "AZURE_USERNAME"])},
+    "password": {"type": "str", "no_log": True,
+                 "fallback": (env_fallback, ["AZURE_PASSWORD"])},
+    "cloud_environment": {"type": "str", "default": "AzureCloud",
+                          "fallback": (env_fallback, ["AZURE_CLOUD_ENVIRONMENT"])},
+}
+
+# Azure CLI's public client id: what a user/password login uses when no app is named.
+_AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+# Bounded retries for throttling and transient server errors (azure-core backs off exponentially).
+RETRY_TOTAL = 6
+RETRY_BACKOFF_FACTOR = 0.5
+RETRY_BACKOFF_MAX = 30
+
+
+class AzureApiError(Exception):
+    """The one error the modules handle: Azure's error code and message, or a local refusal."""
+
+    def __init__(self, message: str, code: Optional[str] = None, status: Optional[int] = None,
+                 details: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        return "%s: %s" % (self.code, self.message) if self.code else self.message
+
+
+class CloudEndpoints(NamedTuple):
+    name: str
+    resource_manager: str
+    authority: str
+    audience: str
+    custom: bool
+
+    @property
+    def credential_scope(self) -> str:
+        return self.audience.rstrip("/") + "/.default"
+
+
+KNOWN_CLOUDS: Dict[str, CloudEndpoints] = {
+    "AzureCloud": CloudEndpoints("AzureCloud", "https://management.azure.com",
+                                 "https://login.microsoftonline.com", "https://management.azure.com", False),
+    "AzureChinaCloud": CloudEndpoints("AzureChinaCloud", "https://management.chinacloudapi.cn",
+                                      "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn", False),
+    "AzureUSGovernment": CloudEndpoints("AzureUSGovernment", "https://management.usgovcloudapi.net",
+                                        "https://login.microsoftonline.us", "https://management.usgovcloudapi.net",
+                                        False),
+}
+
+
+def parse_cloud_metadata(document: Any, metadata_url: str) -> CloudEndpoints:
+    """Read ARM's metadata endpoint: the 2022-09-01 list of clouds, or the legacy single object (Azure Stack)."""
+    url_host = urlparse(metadata_url).netloc.lower()
+    if isinstance(document, list):
+        if not document:
+            raise AzureApiError("cloud metadata at %s lists no cloud" % metadata_url, code="InvalidCloudMetadata")
+        matching = [entry for entry in document
+                    if urlparse(entry.get("resourceManager") or "").netloc.lower() == url_host]
+        entry = (matching or document)[0]
+    elif isinstance(document, dict):
+        entry = document
+    else:
+        raise AzureApiError("cloud metadata at %s is not a JSON object or list" % metadata_url,
+                            code="InvalidCloudMetadata")
+    authentication = entry.get("authentication") or {}
+    login = authentication.get("loginEndpoint")
+    audiences = authentication.get("audiences") or []
+    if not login or not audiences:
+        raise AzureApiError("cloud metadata at %s has no authentication.loginEndpoint or audiences" % metadata_url,
+                            code="InvalidCloudMetadata")
+    parsed = urlparse(metadata_url)
+    # The legacy format omits resourceManager: the metadata is served by the resource manager itself.
+    resource_manager = entry.get("resourceManager") or "%s://%s" % (parsed.scheme, parsed.netloc)
+    return CloudEndpoints(name=entry.get("name") or parsed.netloc, resource_manager=resource_manager.rstrip("/"),
+                          authority=login.rstrip("/"), audience=audiences[0], custom=True)
+
+
+def resolve_cloud(value: str) -> CloudEndpoints:
+    if value in KNOWN_CLOUDS:
+        return KNOWN_CLOUDS[value]
+    if not value.startswith("https://"):
+        raise AzureApiError("cloud_environment must be one of %s or an https:// metadata URL, not %r"
+                            % (", ".join(KNOWN_CLOUDS), value), code="InvalidCloudEnvironment")
+    try:
+        # requests honours REQUESTS_CA_BUNDLE, like the SDK's own transport.
+        response = requests.get(value, timeout=30, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        document = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise AzureApiError("cannot read cloud metadata from %s: %s" % (value, exc), code="InvalidCloudMetadata")
+    return parse_cloud_metadata(document, value)
+
+
+def _credential_file(profile: Optional[str]) -> Dict[str, str]:
+    path = os.path.expanduser(os.environ.get("AZURE_CREDENTIAL_FILE", "~/.azure/credentials"))
+    parser = configparser.ConfigParser()
+    if not parser.read(path):
+        raise AzureApiError("auth_source=credential_file but %s cannot be read" % path, code="AuthenticationFailed")
+    section = profile or "default"
+    if not parser.has_section(section):
+        raise AzureApiError("profile [%s] not found in %s" % (section, path), code="AuthenticationFailed")
+    return dict(parser.items(section))
+
+
+def effective_auth(params: Dict[str, Any]) -> Dict[str, Any]:
+    """Options after the credential file is folded in (it fills only what the options leave unset)."""
+    auth = {key: params.get(key) for key in AZURE_AUTH_ARGSPEC}
+    if auth["auth_source"] == "credential_file":
+        for key, value in _credential_file(auth["profile"]).items():
+            if auth.get(key) is None:
+                auth[key] = value
+    return auth
+
+
+def _has_service_principal(auth: Dict[str, Any]) -> bool:
+    return bool(auth.get("client_id") and auth.get("secret") and auth.get("tenant"))
+
+
+def build_credential(auth: Dict[str, Any], cloud: CloudEndpoints) -> Any:
+    common = {"authority": cloud.authority}
+    if cloud.custom:
+        common["disable_instance_discovery"] = True
+    elif cloud.name == "AzureChinaCloud":
+        common["authority"] = AzureAuthorityHosts.AZURE_CHINA
+    source = auth["auth_source"]
+    if source in ("auto", "env", "credential_file") and _has_service_principal(auth):
+        return ClientSecretCredential(auth["tenant"], auth["client_id"], auth["secret"], **common)
+    if source in ("auto", "env", "credential_file") and auth.get("ad_user") and auth.get("password"):
+        return UsernamePasswordCredential(auth.get("client_id") or _AZURE_CLI_CLIENT_ID, auth["ad_user"],
+                                          auth["password"], tenant_id=auth.get("tenant") or "organizations",
+                                          **common)
+    if source in ("env", "credential_file"):
+        raise AzureApiError("auth_source=%s needs client_id, secret and tenant (or ad_user and password)" % source,
+                            code="AuthenticationFailed")
+    if source == "cli":
+        return AzureCliCredential(tenant_id=auth.get("tenant"))
+    if source == "msi":
+        return ManagedIdentityCredential(client_id=auth.get("client_id"))
+    return DefaultAzureCredential(authority=common["authority"], managed_identity_client_id=auth.get("client_id"))
+
+
+class ThrottleRetryPolicy(RetryPolicy):  # type: ignore[misc,valid-type]
+    """azure-core's retries, also for POST/PATCH answered 429: a throttled request was not executed."""
+
+    def _is_method_retryable(self, settings: Dict[str, Any], request: Any, response: Any = None) -> bool:
+        if response is not None and response.status_code == 429:
+            return True
+        return super()._is_method_retryable(settings, request, response=response)
+
+
+def eventhub_client(params: Dict[str, Any], polling_interval: float = 5) -> Any:
+    auth = effective_auth(params)
+    if not auth.get("subscription_id"):
+        raise AzureApiError("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)",
+                            code="MissingSubscription")
+    cloud = resolve_cloud(auth["cloud_environment"])
+    credential = build_credential(auth, cloud)
+    retry = ThrottleRetryPolicy(retry_total=RETRY_TOTAL, retry_backoff_factor=RETRY_BACKOFF_FACTOR,
+                                retry_backoff_max=RETRY_BACKOFF_MAX)
+    return EventHubManagementClient(credential, auth["subscription_id"], base_url=cloud.resource_manager,
+                                    credential_scopes=[cloud.credential_scope], retry_policy=retry,
+                                    polling_interval=polling_interval)
+
+
+def error_from_sdk(exc: Exception) -> AzureApiError:
+    if isinstance(exc, ClientAuthenticationError):
+        message = getattr(exc, "message", None) or str(exc)
+        return AzureApiError("authentication failed: %s" % message.splitlines()[0] if message else str(exc),
+                             code="AuthenticationFailed", status=getattr(exc, "status_code", None))
+    if isinstance(exc, HttpResponseError):
+        error = getattr(exc, "error", None)
+        code = getattr(error, "code", None) or getattr(exc, "reason", None) or "HttpError"
+        message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
+        return AzureApiError(message, code=code, status=exc.status_code)
+    return AzureApiError(str(exc), code=type(exc).__name__)
+
+
+def azure_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one SDK call, turning every SDK error into AzureApiError."""
+    try:
+        return function(*args, **kwargs)
+    except SdkAzureError as exc:
+        raise error_from_sdk(exc)
+
+
+def get_or_none(function: Callable[..., Any], *args: Any) -> Optional[Dict[str, Any]]:
+    """A GET that answers None for 404, and the resource as plain JSON otherwise."""
+    try:
+        return as_json(function(*args))
+    except ResourceNotFoundError:
+        return None
+    except SdkAzureError as exc:
+        raise error_from_sdk(exc)
+
+
+def as_json(model: Any) -> Dict[str, Any]:
+    if model is None:
+        return {}
+    if hasattr(model, "as_dict"):
+        return model.as_dict()
+    return dict(model)
+
+
+def list_json(pager: Any) -> List[Dict[str, Any]]:
+    try:
+        return [as_json(item) for item in pager]
+    except SdkAzureError as exc:
+        raise error_from_sdk(exc)
+
+
+def wait_for_poller(poller: Any, timeout: float, what: str) -> Any:
+    """Bounded wait on a long-running operation."""
+    try:
+        poller.wait(timeout=timeout)
+        if not poller.done():
+            raise AzureApiError("%s did not finish within %s seconds (status: %s)" % (what, timeout, poller.status()),
+                                code="Timeout")
+        return poller.result()
+    except SdkAzureError as exc:
+        raise error_from_sdk(exc)
+
+
+def azure_module(argument_spec: Dict[str, Any], **kwargs: Any) -> AnsibleModule:
+    spec = dict(AZURE_AUTH_ARGSPEC)
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, **kwargs)
+    if AZURE_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("azure-identity and azure-mgmt-eventhub"),
+                         exception=AZURE_IMPORT_ERROR)
+    return module
+
+
+def run_module(module: AnsibleModule, run: Callable[[], Dict[str, Any]]) -> None:
+    """Exit with the manager's result, or fail with Azure's code and message in msg."""
+    try:
+        result = run()
+    except AzureApiError as exc:
+        extra = {"error_code": exc.code} if exc.code else {}
+        extra.update(exc.details)
+        module.fail_json(msg=str(exc), exception=traceback.format_exc(), **extra)
+    module.exit_json(**result)

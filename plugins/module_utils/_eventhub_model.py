@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure mapping between module options, ARM JSON bodies and the normalized states the modules compare."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional
+
+HUB_FIELDS = ("partition_count", "cleanup_policy", "retention_hours", "tombstone_retention_hours", "status")
+NAMESPACE_FIELDS = ("location", "sku", "capacity", "auto_inflate", "maximum_throughput_units",
+                    "zone_redundant", "minimum_tls_version", "public_network_access",
+                    "disable_local_auth", "tags")
+
+# Applied only when a resource is created; on update an unset option keeps what Azure has.
+HUB_CREATE_DEFAULTS = {"partition_count": 1, "cleanup_policy": "delete", "retention_hours": 24,
+                       "tombstone_retention_hours": 24, "status": "Active"}
+NAMESPACE_CREATE_DEFAULTS = {"sku": "Standard", "capacity": 1, "auto_inflate": False,
+                             "maximum_throughput_units": 0, "zone_redundant": False,
+                             "minimum_tls_version": "1.2", "public_network_access": "Enabled",
+                             "disable_local_auth": False, "tags": {}}
+
+# Azure answers Long.MaxValue (or -1) as the time retention of a compacted hub: it is not a limit.
+_UNBOUNDED_RETENTION = 10 ** 9
+
+KAFKA_PORT = 9093
+
+
+def _properties(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    return resource.get("properties") or {}
+
+
+# ---- event hubs ---------------------------------------------------------------------------------
+
+def hub_spec_from_options(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """What the caller asked for, one key per HUB_FIELDS entry; None means 'keep or default'."""
+    retention = options.get("retention_hours")
+    if retention is None and options.get("retention_days") is not None:
+        retention = options["retention_days"] * 24
+    policy = options.get("cleanup_policy")
+    return {
+        "partition_count": options.get("partition_count"),
+        "cleanup_policy": policy.lower() if policy else None,
+        "retention_hours": retention,
+        "tombstone_retention_hours": options.get("tombstone_retention_hours"),
+        "status": options.get("status"),
+    }
+
+
+def hub_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
+    props = _properties(resource)
+    description = props.get("retentionDescription") or {}
+    policy = (description.get("cleanupPolicy") or "Delete").lower()
+    retention = description.get("retentionTimeInHours")
+    if retention is None and props.get("messageRetentionInDays") is not None:
+        retention = int(props["messageRetentionInDays"]) * 24
+    if policy == "compact" or (retention is not None and (retention < 0 or retention >= _UNBOUNDED_RETENTION)):
+        retention = None
+    tombstone = description.get("tombstoneRetentionTimeInHours") if policy != "delete" else None
+    return {
+        "name": resource.get("name"),
+        "partition_count": props.get("partitionCount"),
+        "cleanup_policy": "compact" if policy == "compact" else "delete",
+        "retention_hours": retention,
+        "tombstone_retention_hours": tombstone,
+        "status": props.get("status"),
+        "partition_ids": list(props.get("partitionIds") or []),
+    }
+
+
+def merge_hub(name: str, existing: Optional[Mapping[str, Any]], spec: Mapping[str, Any]) -> Dict[str, Any]:
+    """The full state a PUT must carry: the existing hub (or defaults) overlaid with the caller's options."""
+    base = dict(HUB_CREATE_DEFAULTS) if existing is None else {k: existing.get(k) for k in HUB_FIELDS}
+    desired = dict(base)
+    desired.update({k: v for k, v in spec.items() if v is not None})
+    if desired["cleanup_policy"] == "compact":
+        desired["retention_hours"] = None
+        if desired.get("tombstone_retention_hours") is None:
+            desired["tombstone_retention_hours"] = HUB_CREATE_DEFAULTS["tombstone_retention_hours"]
+    else:
+        desired["tombstone_retention_hours"] = None
+        if desired.get("retention_hours") is None:
+            desired["retention_hours"] = HUB_CREATE_DEFAULTS["retention_hours"]
+    if desired.get("status") is None:
+        desired["status"] = HUB_CREATE_DEFAULTS["status"]
+    desired["name"] = name
+    return desired
+
+
+def hub_body(state: Mapping[str, Any]) -> Dict[str, Any]:
+    if state["cleanup_policy"] == "compact":
+        description = {"cleanupPolicy": "Compact",
+                       "tombstoneRetentionTimeInHours": state["tombstone_retention_hours"]}
+    else:
+        description = {"cleanupPolicy": "Delete", "retentionTimeInHours": state["retention_hours"]}
+    return {"properties": {"partitionCount": state["partition_count"],
+                           "retentionDescription": description,
+                           "status": state["status"]}}
+
+
+def comparable(state: Optional[Mapping[str, Any]], fields: tuple) -> Dict[str, Any]:
+    if state is None:
+        return {}
+    return {k: state.get(k) for k in ("name",) + fields if k in state}
+
+
+def changed_fields(before: Optional[Mapping[str, Any]], after: Mapping[str, Any], fields: tuple) -> List[str]:
+    if before is None:
+        return list(fields)
+    return [k for k in fields if _normalize(k, before.get(k)) != _normalize(k, after.get(k))]
+
+
+def _normalize(field: str, value: Any) -> Any:
+    if field == "location" and isinstance(value, str):
+        return value.replace(" ", "").lower()
+    if field == "tags":
+        return dict(value or {})
+    return value
+
+
+# ---- namespaces ---------------------------------------------------------------------------------
+
+def namespace_spec_from_options(options: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: options.get(k) for k in NAMESPACE_FIELDS}
+
+
+def namespace_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
+    props = _properties(resource)
+    sku = resource.get("sku") or {}
+    return {
+        "name": resource.get("name"),
+        "id": resource.get("id"),
+        "location": resource.get("location"),
+        "sku": sku.get("name"),
+        "capacity": sku.get("capacity"),
+        "auto_inflate": bool(props.get("isAutoInflateEnabled")),
+        "maximum_throughput_units": props.get("maximumThroughputUnits") or 0,
+        "zone_redundant": bool(props.get("zoneRedundant")),
+        "minimum_tls_version": props.get("minimumTlsVersion"),
+        "public_network_access": props.get("publicNetworkAccess"),
+        "disable_local_auth": bool(props.get("disableLocalAuth")),
+        "tags": dict(resource.get("tags") or {}),
+        "kafka_enabled": props.get("kafkaEnabled"),
+        "cluster_arm_id": props.get("clusterArmId"),
+        "service_bus_endpoint": props.get("serviceBusEndpoint"),
+        "provisioning_state": props.get("provisioningState"),
+        "status": props.get("status"),
+    }
+
+
+def merge_namespace(name: str, existing: Optional[Mapping[str, Any]], spec: Mapping[str, Any]) -> Dict[str, Any]:
+    base = dict(NAMESPACE_CREATE_DEFAULTS) if existing is None else {k: existing.get(k) for k in NAMESPACE_FIELDS}
+    desired = dict(base)
+    desired.update({k: v for k, v in spec.items() if v is not None})
+    if existing is not None and spec.get("location") is not None:
+        # Location cannot move; keep Azure's spelling when only the spelling differs.
+        if _normalize("location", spec["location"]) == _normalize("location", existing.get("location")):
+            desired["location"] = existing.get("location")
+    if not desired.get("auto_inflate"):
+        desired["maximum_throughput_units"] = 0
+    desired["name"] = name
+    return desired
+
+
+def namespace_body(state: Mapping[str, Any]) -> Dict[str, Any]:
+    properties = {
+        "isAutoInflateEnabled": bool(state["auto_inflate"]),
+        "zoneRedundant": bool(state["zone_redundant"]),
+        "minimumTlsVersion": state["minimum_tls_version"],
+        "publicNetworkAccess": state["public_network_access"],
+        "disableLocalAuth": bool(state["disable_local_auth"]),
+    }
+    if state["auto_inflate"]:
+        properties["maximumThroughputUnits"] = state["maximum_throughput_units"]
+    return {
+        "location": state["location"],
+        "tags": dict(state.get("tags") or {}),
+        "sku": {"name": state["sku"], "tier": state["sku"], "capacity": state["capacity"]},
+        "properties": properties,
+    }
+
+
+# ---- authorization rules and Kafka settings -------------------------------------------------------
+
+def rule_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
+    return {"name": resource.get("name"), "rights": sorted(_properties(resource).get("rights") or [])}
+
+
+def rule_body(rights: List[str]) -> Dict[str, Any]:
+    return {"properties": {"rights": sorted(set(rights))}}
+
+
+def parse_connection_string(connection_string: str) -> Dict[str, str]:
+    """Split 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=..;...' into its parts."""
+    parts = {}
+    for item in connection_string.split(";"):
+        key, sep, value = item.partition("=")
+        if sep:
+            parts[key.strip()] = value.strip()
+    return parts
+
+
+def kafka_bootstrap(connection_string: str) -> str:
+    endpoint = parse_connection_string(connection_string).get("Endpoint", "")
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    if not host:
+        raise ValueError("the connection string has no Endpoint")
+    return "%s:%d" % (host, KAFKA_PORT)
+
+
+def kafka_client_settings(connection_string: str) -> Dict[str, str]:
+    """Kafka client settings for Event Hubs (Microsoft's Kafka Connect tutorial)."""
+    return {
+        "bootstrap_servers": kafka_bootstrap(connection_string),
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "PLAIN",
+        "sasl_jaas_config": ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+                             'username="$ConnectionString" password="%s";' % connection_string),
+    }
+
+
+def access_keys_result(keys: Mapping[str, Any]) -> Dict[str, Optional[str]]:
+    return {
+        "key_name": keys.get("keyName"),
+        "primary_connection_string": keys.get("primaryConnectionString"),
+        "secondary_connection_string": keys.get("secondaryConnectionString"),
+        "primary_key": keys.get("primaryKey"),
+        "secondary_key": keys.get("secondaryKey"),
+    }

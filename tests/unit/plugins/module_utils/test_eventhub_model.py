@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Option-to-body mapping, normalization of ARM JSON, comparison and the Kafka settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+# `make setup` links the checkout as ansible_collections/streamops/eventhub_connect here
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), *[".."] * 3, "output", "collections"))
+
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils import _eventhub_model as model  # noqa: E402
+
+CONNECTION = "Endpoint=sb://ns1.servicebus.windows.net/;SharedAccessKeyName=kc;SharedAccessKey=abc="
+
+
+def test_new_compacted_hub_body() -> None:
+    spec = model.hub_spec_from_options({"cleanup_policy": "compact", "partition_count": 1})
+    state = model.merge_hub("connect-configs", None, spec)
+    assert model.hub_body(state) == {"properties": {
+        "partitionCount": 1, "status": "Active",
+        "retentionDescription": {"cleanupPolicy": "Compact", "tombstoneRetentionTimeInHours": 24}}}
+
+
+def test_retention_days_become_hours_and_defaults_apply_on_create() -> None:
+    state = model.merge_hub("h", None, model.hub_spec_from_options({"retention_days": 3}))
+    assert (state["partition_count"], state["cleanup_policy"], state["retention_hours"]) == (1, "delete", 72)
+    assert model.hub_body(state)["properties"]["retentionDescription"] == {
+        "cleanupPolicy": "Delete", "retentionTimeInHours": 72}
+
+
+def test_api_hub_normalized_from_either_retention_field() -> None:
+    old_style = {"name": "h", "properties": {"partitionCount": 4, "messageRetentionInDays": 2, "status": "Active",
+                                             "partitionIds": ["0", "1", "2", "3"]}}
+    assert model.hub_state_from_api(old_style)["retention_hours"] == 48
+    compact = {"name": "c", "properties": {"partitionCount": 1, "retentionDescription": {
+        "cleanupPolicy": "Compact", "retentionTimeInHours": 9223372036854775807, "tombstoneRetentionTimeInHours": 6}}}
+    state = model.hub_state_from_api(compact)
+    assert (state["cleanup_policy"], state["retention_hours"], state["tombstone_retention_hours"]) == ("compact", None, 6)
+
+
+def test_unset_options_keep_existing_values_so_rerun_is_unchanged() -> None:
+    existing = model.hub_state_from_api({"name": "Orders", "properties": {
+        "partitionCount": 4, "status": "Active",
+        "retentionDescription": {"cleanupPolicy": "Delete", "retentionTimeInHours": 72}}})
+    same = model.merge_hub("Orders", existing, model.hub_spec_from_options({}))
+    assert model.changed_fields(existing, same, model.HUB_FIELDS) == []
+    longer = model.merge_hub("Orders", existing, model.hub_spec_from_options({"retention_hours": 96}))
+    assert model.changed_fields(existing, longer, model.HUB_FIELDS) == ["retention_hours"]
+    assert model.comparable(existing, model.HUB_FIELDS)["retention_hours"] == 72
+    assert model.comparable(longer, model.HUB_FIELDS)["retention_hours"] == 96
+
+
+def test_new_resource_changes_every_field() -> None:
+    assert model.changed_fields(None, {}, model.HUB_FIELDS) == list(model.HUB_FIELDS)
+
+
+def test_namespace_body_and_location_spelling() -> None:
+    desired = model.merge_namespace("ns1", None, model.namespace_spec_from_options(
+        {"location": "westeurope", "sku": "Standard", "capacity": 2, "auto_inflate": True,
+         "maximum_throughput_units": 8, "minimum_tls_version": "1.2", "tags": {"a": "b"}}))
+    body = model.namespace_body(desired)
+    assert body["sku"] == {"name": "Standard", "tier": "Standard", "capacity": 2}
+    assert body["properties"]["maximumThroughputUnits"] == 8
+    assert body["properties"]["minimumTlsVersion"] == "1.2"
+    existing = dict(desired, location="West Europe")
+    again = model.merge_namespace("ns1", existing, {"location": "westeurope", "sku": "Standard"})
+    assert model.changed_fields(existing, again, model.NAMESPACE_FIELDS) == []
+
+
+def test_namespace_from_api_and_auto_inflate_off_zeroes_maximum() -> None:
+    resource = {"name": "ns1", "location": "westeurope", "sku": {"name": "Standard", "capacity": 1},
+                "tags": {}, "properties": {"isAutoInflateEnabled": True, "maximumThroughputUnits": 5,
+                                           "minimumTlsVersion": "1.2", "kafkaEnabled": True,
+                                           "provisioningState": "Succeeded"}}
+    state = model.namespace_state_from_api(resource)
+    assert (state["sku"], state["auto_inflate"], state["kafka_enabled"]) == ("Standard", True, True)
+    off = model.merge_namespace("ns1", state, {"auto_inflate": False})
+    assert off["maximum_throughput_units"] == 0
+    assert "maximumThroughputUnits" not in model.namespace_body(off)["properties"]
+
+
+def test_kafka_settings_from_connection_string() -> None:
+    settings = model.kafka_client_settings(CONNECTION)
+    assert settings == {
+        "bootstrap_servers": "ns1.servicebus.windows.net:9093",
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "PLAIN",
+        "sasl_jaas_config": 'org.apache.kafka.common.security.plain.PlainLoginModule required '
+                            'username="$ConnectionString" password="%s";' % CONNECTION,
+    }
+
+
+def test_connection_string_without_endpoint_is_refused() -> None:
+    with pytest.raises(ValueError):
+        model.kafka_bootstrap("SharedAccessKeyName=kc;SharedAccessKey=abc")
+
+
+def test_rules_and_keys() -> None:
+    assert model.rule_body(["Send", "Listen", "Send"]) == {"properties": {"rights": ["Listen", "Send"]}}
+    assert model.rule_state_from_api({"name": "r", "properties": {"rights": ["Send", "Listen"]}}) == {
+        "name": "r", "rights": ["Listen", "Send"]}
+    keys = model.access_keys_result({"keyName": "r", "primaryConnectionString": CONNECTION, "primaryKey": "k"})
+    assert (keys["key_name"], keys["primary_connection_string"], keys["secondary_key"]) == ("r", CONNECTION, None)
