@@ -101,6 +101,10 @@ class ArmDouble:
     def set_latency(self, ms: int) -> None:
         self.control("PUT", "latency", {"ms": ms})
 
+    def set_lro_delay(self, seconds: float) -> None:
+        """How long namespace operations stay in transition from now on (reset() restores the start value)."""
+        self.control("PUT", "lro-delay", {"seconds": seconds})
+
     def inject(self, status: int, count: int = 1, method: str | None = None, path_regex: str | None = None,
                retry_after: float | None = None) -> None:
         """Answer the next `count` matching requests (default: any ARM call) with `status` instead of doing them."""
@@ -126,7 +130,7 @@ class ArmDouble:
         return self.kafka_credentials.read_text(encoding="utf-8").splitlines() if self.kafka_credentials.exists() else []
 
     def reset(self) -> None:
-        """Wipe every resource (the default resource group stays), faults, latency and LRO failure; keeps tokens."""
+        """Wipe every resource (the default resource group stays), faults, latency, LRO delay and failure; keeps tokens."""
         self.control("POST", "reset")
 
     def stop(self) -> None:

@@ -223,6 +223,7 @@ class DoubleServer(ThreadingHTTPServer):
 
     def __init__(self, config: DoubleConfig) -> None:
         self.config = config
+        self.default_lro_delay = config.lro_delay
         self.store = Store(config)
         self.provider = Provider(self.store)
         self.identity = Identity(config, self.store)
@@ -371,11 +372,15 @@ class DoubleHandler(BaseHTTPRequestHandler):
             server.store.reset()
             server.controls.clear_faults()
             server.controls.latency_ms = server.config.latency_ms
+            server.config.lro_delay = server.default_lro_delay
             server.provider.fail_next_lro = False
             self.send_json(200, {})
         elif key == ("PUT", "/_double/latency"):
             server.controls.latency_ms = int(body.get("ms", 0))
             self.send_json(200, {"ms": server.controls.latency_ms})
+        elif key == ("PUT", "/_double/lro-delay"):
+            server.config.lro_delay = float(body.get("seconds", server.default_lro_delay))
+            self.send_json(200, {"seconds": server.config.lro_delay})
         elif key == ("POST", "/_double/faults"):
             fault = Fault(int(body["status"]), int(body.get("count", 1)), body.get("method"), body.get("path_regex"), body.get("retry_after"))
             with server.controls.lock:
