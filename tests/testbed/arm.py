@@ -144,7 +144,7 @@ def up(config: DoubleConfig) -> int:
             print(f"arm: the double exited with {process.returncode}; log tail:\n{log_tail(config)}", file=sys.stderr)
             return 1
         if healthy(config):
-            print(f"arm: ARM test double up at {config.base_url}; env in {write_env(config)}")
+            print(f"arm: ARM test double up at {config.base_url}; env in {config.state_dir / 'arm.env'}")
             return 0
         time.sleep(0.2)
     print(f"arm: not healthy after {HEALTH_TIMEOUT:.0f}s; log tail:\n{log_tail(config)}", file=sys.stderr)
@@ -178,11 +178,17 @@ def status(config: DoubleConfig) -> int:
 
 
 def serve_forever(config: DoubleConfig) -> int:
-    from arm_double.server import serve  # pylint: disable=import-outside-toplevel
+    from arm_double.server import DoubleServer  # pylint: disable=import-outside-toplevel
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = DoubleServer(config)
+    # Written once the port is bound, so whoever waits for arm.env can use it at once.
+    write_env(config)
     print(f"arm: ARM test double serving {config.base_url} (state {config.double_dir})", flush=True)
-    serve(config)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
     return 0
 
 

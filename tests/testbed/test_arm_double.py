@@ -92,7 +92,7 @@ def test_arm_calls_need_a_valid_bearer_token(double: ArmDouble) -> None:
     path = namespace_path(double, "whatever") + "?api-version=2026-01-01"
     status, body, headers = raw_call(double, "GET", path, token="")
     assert status == 401 and body["error"]["code"] == "AuthenticationFailed" and "WWW-Authenticate" in headers
-    status, body, _ = raw_call(double, "GET", path, token="forged")
+    status, body = raw_call(double, "GET", path, token="forged")[:2]
     assert status == 401 and body["error"]["code"] == "InvalidAuthenticationToken"
     assert {"x-ms-request-id", "x-ms-correlation-request-id"} <= {key.lower() for key in headers}
 
@@ -100,7 +100,7 @@ def test_arm_calls_need_a_valid_bearer_token(double: ArmDouble) -> None:
 def test_token_expiry_is_enforced(tmp_path: Path) -> None:
     short = start_arm_double(tmp_path, extra_args=("--token-lifetime", "0"))
     try:
-        status, body, _ = raw_call(short, "GET", namespace_path(short, "whatever") + "?api-version=2026-01-01")
+        status, body = raw_call(short, "GET", namespace_path(short, "whatever") + "?api-version=2026-01-01")[:2]
         assert status == 401 and body["error"]["code"] == "ExpiredAuthenticationToken"
     finally:
         short.stop()
@@ -205,11 +205,12 @@ def test_namespace_validation(double: ArmDouble, client: EventHubManagementClien
     assert client.namespaces.check_name_availability({"name": "sbx-nokafka-ns"}).reason == "NameInUse"
     assert client.namespaces.check_name_availability({"name": "str"}).message == "The specified service namespace is invalid."
     assert client.namespaces.check_name_availability({"name": "sbx-free-ns"}).name_available is True
-    status, body, _ = raw_call(double, "GET", namespace_path(double, "sbx-nokafka-ns") + "?api-version=2099-01-01")
+    status, body = raw_call(double, "GET", namespace_path(double, "sbx-nokafka-ns") + "?api-version=2099-01-01")[:2]
     assert status == 400 and body["error"]["code"] == "InvalidApiVersionParameter"
-    status, body, _ = raw_call(double, "GET", f"/subscriptions/{'0' * 8}-0000-0000-0000-{'0' * 12}/resourcegroups/x?api-version=2022-09-01")
+    status, body = raw_call(double, "GET", f"/subscriptions/{'0' * 8}-0000-0000-0000-{'0' * 12}/resourcegroups/x?api-version=2022-09-01")[:2]
     assert status == 404 and body["error"]["code"] == "SubscriptionNotFound"
-    status, body, _ = raw_call(double, "GET", f"/subscriptions/{double.subscription_id}/resourcegroups/nope/providers/Microsoft.EventHub/namespaces?api-version=2026-01-01")
+    missing_group = f"/subscriptions/{double.subscription_id}/resourcegroups/nope/providers/Microsoft.EventHub/namespaces"
+    status, body = raw_call(double, "GET", missing_group + "?api-version=2026-01-01")[:2]
     assert status == 404 and body["error"]["code"] == "ResourceGroupNotFound"
 
 

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -34,6 +33,11 @@ START_TIMEOUT = 20.0
 TEST_LRO_DELAY = float(os.environ.get("ARM_DOUBLE_LRO_DELAY", "0.2"))
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -43,36 +47,20 @@ def free_port() -> int:
 class ArmDouble:
     """A running double: its URL and env, the request log, fault injection and a state read-back."""
 
-    def __init__(self, state_dir: Path, process: subprocess.Popen | None, port: int) -> None:
+    def __init__(self, state_dir: Path, process: subprocess.Popen | None) -> None:
         self.state_dir = state_dir
         self.process = process
-        self.url = f"https://127.0.0.1:{port}"
-        self.ca_file = state_dir / "arm" / "ca.pem"
-        principal = json.loads((state_dir / "arm" / "principal.json").read_text(encoding="utf-8"))
-        self.subscription_id: str = principal["subscription_id"]
-        self.tenant: str = principal["tenant"]
-        self.client_id: str = principal["client_id"]
-        self.client_secret: str = principal["client_secret"]
-        self.resource_group = "rg-streamops-testbed"
-        self.kafka_credentials = state_dir / "kafka-credentials.txt"
+        self.env: dict[str, str] = read_env_file(state_dir / "arm.env")
+        """The variables of arm.env, to hand `ansible-playbook` (AZURE_*, REQUESTS_CA_BUNDLE, ARM_DOUBLE_*)."""
+        self.url = self.env["ARM_DOUBLE_URL"]
+        self.ca_file = Path(self.env["ARM_DOUBLE_CA_FILE"])
+        self.subscription_id = self.env["AZURE_SUBSCRIPTION_ID"]
+        self.tenant = self.env["AZURE_TENANT"]
+        self.client_id = self.env["AZURE_CLIENT_ID"]
+        self.client_secret = self.env["AZURE_SECRET"]
+        self.resource_group = self.env["ARM_DOUBLE_RESOURCE_GROUP"]
+        self.kafka_credentials = Path(self.env["ARM_DOUBLE_KAFKA_CREDENTIALS"])
         self._context = ssl.create_default_context(cafile=str(self.ca_file))
-
-    @property
-    def env(self) -> dict[str, str]:
-        """The same variables `arm.py up` writes to arm.env."""
-        return {
-            "AZURE_SUBSCRIPTION_ID": self.subscription_id,
-            "AZURE_CLIENT_ID": self.client_id,
-            "AZURE_SECRET": self.client_secret,
-            "AZURE_TENANT": self.tenant,
-            "AZURE_CLOUD_ENVIRONMENT": f"{self.url}/metadata/endpoints?api-version=2022-09-01",
-            "REQUESTS_CA_BUNDLE": str(self.ca_file),
-            "ARM_DOUBLE_URL": self.url,
-            "ARM_DOUBLE_CA_FILE": str(self.ca_file),
-            "ARM_DOUBLE_RESOURCE_GROUP": self.resource_group,
-            "ARM_DOUBLE_LOCATION": "westeurope",
-            "ARM_DOUBLE_KAFKA_CREDENTIALS": str(self.kafka_credentials),
-        }
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
@@ -151,14 +139,16 @@ def start_arm_double(state_dir: Path, port: int | None = None, lro_delay: float 
     log = open(state_dir / "arm-double.log", "ab")  # pylint: disable=consider-using-with
     command = [sys.executable, str(ARM_SCRIPT), "serve", "--state-dir", str(state_dir), "--port", str(port),
                "--lro-delay", str(lro_delay), *extra_args]
+    env_file = state_dir / "arm.env"
+    env_file.unlink(missing_ok=True)
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"ARM test double exited with {process.returncode}: {(state_dir / 'arm-double.log').read_text()}")
-        if (state_dir / "arm" / "principal.json").exists() and (state_dir / "arm" / "ca.pem").exists():
-            double = ArmDouble(state_dir, process, port)
+        if env_file.exists():
+            double = ArmDouble(state_dir, process)
             if double.healthy():
                 return double
         time.sleep(0.1)

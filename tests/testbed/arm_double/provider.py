@@ -128,6 +128,10 @@ class Provider:
     def get_resource_group(self, subscription: str, group: str) -> Reply:
         return Reply(200, resources.resource_group_json(self.subscription, self.resource_group(subscription, group)))
 
+    def resource_group_exists(self, subscription: str, group: str) -> Reply:
+        self.resource_group(subscription, group)
+        return Reply(204)
+
     def list_resource_groups(self, subscription: str) -> Reply:
         self.check_subscription(subscription)
         groups = self.store.state["resourceGroups"].values()

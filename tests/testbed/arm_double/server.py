@@ -71,7 +71,7 @@ def arm_routes(p: Provider) -> list[Route]:
     return [
         r("GET", SUB + "/resourcegroups", lambda c: p.list_resource_groups(c["sub"])),
         r("GET", RG, lambda c: p.get_resource_group(c["sub"], c["rg"])),
-        r("HEAD", RG, lambda c: Reply(204) if p.get_resource_group(c["sub"], c["rg"]) else Reply(404)),
+        r("HEAD", RG, lambda c: p.resource_group_exists(c["sub"], c["rg"])),
         r("PUT", RG, lambda c: p.put_resource_group(c["sub"], c["rg"], c.body)),
         r("DELETE", RG, lambda c: p.delete_resource_group(c["sub"], c["rg"])),
         r("POST", SUB + r"/providers/microsoft\.eventhub/checknameavailability", lambda c: p.check_name_availability(c["sub"], c.body)),
@@ -413,10 +413,3 @@ class DoubleHandler(BaseHTTPRequestHandler):
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
 
-
-def serve(config: DoubleConfig) -> None:
-    server = DoubleServer(config)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()

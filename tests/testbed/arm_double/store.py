@@ -27,8 +27,10 @@ class Store:
         self.config = config
         self.lock = threading.RLock()
         self.path = config.double_dir / "state.json"
-        self.state = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else empty_state(config)
-        self.state["resourceGroups"].setdefault(config.resource_group.lower(), empty_state(config)["resourceGroups"][config.resource_group.lower()])
+        fresh = empty_state(config)
+        self.state = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else fresh
+        # A restart with another --resource-group still finds its default group.
+        self.state["resourceGroups"].update({k: v for k, v in fresh["resourceGroups"].items() if k not in self.state["resourceGroups"]})
         self.save()
 
     def save(self) -> None:
