@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: site.yml from nothing versus its no-op re-run on the local testbed.
+
+    python bench/converge.py [--runs 3]        (make bench runs it with testbed.env sourced)
+
+Each run picks fresh Event Hubs and Kubernetes namespace names, times the first converge (namespace,
+topics, SAS rule, Deployment, rollout, REST answer), then times the identical re-run, which must
+report changed=0, then tears everything down (not timed). Prints the medians and the ratio
+no-op / first converge; the first converge is the baseline measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "converge.json"
+RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
+PLAYBOOK_TIMEOUT = 1200
+
+
+def testbed_env() -> Dict[str, str]:
+    """The current environment, completed from testbed.env when it was not sourced."""
+    env = dict(os.environ)
+    if not env.get("ARM_DOUBLE_URL"):
+        state = Path(env.get("TESTBED_STATE") or REPO / "tests" / "output" / "testbed")
+        env_file = (state if state.is_absolute() else REPO / state) / "testbed.env"
+        if not env_file.is_file():
+            sys.exit(f"bench/converge.py: the testbed is not running ({env_file} is absent); run `make testbed-up`")
+        for line in env_file.read_text(encoding="utf-8").splitlines():
+            if "=" in line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                env[key] = value
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / "tests" / "output" / "collections"))
+    env["ANSIBLE_NOCOLOR"] = "1"
+    return env
+
+
+def ansible_playbook(playbook: str, env: Dict[str, str], extra_vars: Path, *args: str) -> tuple[float, int]:
+    """Run one playbook; return its wall time and the changed count of the recap."""
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(REPO / "inventories" / "local"),
+               str(REPO / "playbooks" / playbook), "-e", f"@{extra_vars}", *args]
+    start = time.monotonic()
+    completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
+    elapsed = time.monotonic() - start
+    recap = RECAP.search(completed.stdout)
+    if completed.returncode != 0 or not recap:
+        sys.stderr.write(completed.stdout[-3000:] + completed.stderr[-2000:])
+        raise SystemExit(f"bench/converge.py: {playbook} failed (rc={completed.returncode})")
+    return elapsed, int(recap.group(2))
+
+
+def one_run(env: Dict[str, str], workdir: Path, index: int) -> Dict[str, float]:
+    suffix = uuid.uuid4().hex[:8]
+    names = workdir / f"run-{index}.json"
+    names.write_text(json.dumps({"eventhub_namespace_name": f"streamops-bench-{suffix}",
+                                 "kafka_connect_namespace": f"kafka-connect-bench-{suffix}"}), encoding="utf-8")
+    try:
+        first, first_changed = ansible_playbook("site.yml", env, names)
+        noop, noop_changed = ansible_playbook("site.yml", env, names)
+        if first_changed == 0 or noop_changed != 0:
+            raise SystemExit(f"bench/converge.py: expected changes then none, got changed={first_changed} then {noop_changed}")
+    finally:
+        ansible_playbook("teardown.yml", env, names, "-e", "eventhub_teardown_delete_namespace=true")
+    print(f"run {index + 1}: first converge {first:.1f} s, no-op re-run {noop:.1f} s", flush=True)
+    return {"first": first, "noop": noop}
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs to take the median of (default 3)")
+    options = parser.parse_args(argv)
+    env = testbed_env()
+    workdir = RESULTS.parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    runs = [one_run(env, workdir, index) for index in range(options.runs)]
+    first = statistics.median(run["first"] for run in runs)
+    noop = statistics.median(run["noop"] for run in runs)
+    print(f"site.yml first converge (median of {len(runs)}): {first:.1f} s")
+    print(f"site.yml no-op re-run   (median of {len(runs)}): {noop:.1f} s")
+    print(f"ratio no-op / first converge: {noop / first:.2f}")
+    RESULTS.write_text(json.dumps({"runs": runs, "first_median_s": first, "noop_median_s": noop,
+                                   "ratio_noop_to_first": noop / first}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
