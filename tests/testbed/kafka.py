@@ -1,0 +1,568 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A real Kafka broker that authenticates like Azure Event Hubs: `python tests/testbed/kafka.py build|up|down|status`.
+
+Kafka 4.3.1 from Maven Central in KRaft combined mode (broker + controller, one JVM). Clients
+speak SASL_SSL with mechanism PLAIN, user name `$ConnectionString` and a namespace connection
+string as password, as on Event Hubs' port 9093:
+
+  PODS        198.19.255.1:9093  the host end of the pods' veth; advertised as
+                                 testbed.servicebus.windows.net:9093, which the pod network
+                                 namespace resolves to 198.19.255.1 (any *.servicebus.windows.net)
+  LOCAL       127.0.0.1:19093    host-side tests; also the inter-broker listener
+  CONTROLLER  127.0.0.1:19094    KRaft quorum, plaintext, loopback only
+
+Valid passwords are the lines of the ARM test double's credentials file
+($ARM_DOUBLE_KAFKA_CREDENTIALS, default $TESTBED_STATE/kafka-credentials.txt), re-read when it
+changes, plus the testbed's own connection string (KAFKA_TESTBED_CONNECTION_STRING in kafka.env),
+so the broker is usable with or without the double.
+
+`build` also resolves the Connect worker's classpath, which the pod runner (`pod_runner.py`) uses.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+MAVEN_DIR = HERE / "maven"
+JAVA_SOURCES = HERE / "java"
+
+KAFKA_VERSION = "4.3.1"
+AUTH_HANDLER_CLASS = "io.streamops.testbed.ConnectionStringCallbackHandler"
+CONNECT_FILE_JAR = f"connect-file-{KAFKA_VERSION}.jar"
+
+# The host end of the pods' veth pair (pod_runner.py creates it); 198.18.0.0/15 is for testing.
+PODS_LISTENER_IP = "198.19.255.1"
+PODS_PORT = 9093
+ADVERTISED_HOST = "testbed.servicebus.windows.net"
+LOCAL_IP = "127.0.0.1"
+LOCAL_PORT = 19093
+CONTROLLER_PORT = 19094
+USERNAME = "$ConnectionString"
+
+BROKER_HEAP = ["-Xms256m", "-Xmx512m"]
+START_TIMEOUT = 180.0
+STOP_TIMEOUT = 30.0
+
+
+def log(message: str) -> None:
+    print(f"[kafka] {message}", flush=True)
+
+
+class TestbedError(RuntimeError):
+    """A failure worth one clear line to the user, not a traceback."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("TESTBED_CACHE") or Path(base) / "streamops-testbed")
+
+
+def state_dir() -> Path:
+    path = Path(os.environ.get("TESTBED_STATE") or "tests/output/testbed")
+    return (path if path.is_absolute() else REPO_ROOT / path).resolve()
+
+
+def content_key(*paths: Path) -> str:
+    """Version plus a digest of the build inputs, so a changed pom or source rebuilds."""
+    digest = hashlib.sha256()
+    for path in paths:
+        for file in sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()):
+            digest.update(file.relative_to(HERE).as_posix().encode())
+            digest.update(file.read_bytes())
+    return f"{KAFKA_VERSION}-{digest.hexdigest()[:12]}"
+
+
+# --------------------------------------------------------------------- build
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Where `build` puts the broker's and the worker's classpaths in the cache."""
+
+    @property
+    def broker_lib(self) -> Path:
+        return cache_dir() / "kafka" / f"broker-{content_key(MAVEN_DIR / 'broker' / 'pom.xml')}" / "lib"
+
+    @property
+    def worker_home(self) -> Path:
+        return cache_dir() / "kafka" / f"worker-{content_key(MAVEN_DIR / 'worker' / 'pom.xml')}"
+
+    @property
+    def worker_lib(self) -> Path:
+        return self.worker_home / "lib"
+
+    @property
+    def plugin_path(self) -> Path:
+        """Connect's plugin.path: one folder per plugin, like a real image's."""
+        return self.worker_home / "plugins"
+
+    @property
+    def auth_jar(self) -> Path:
+        key = content_key(JAVA_SOURCES, MAVEN_DIR / "broker" / "pom.xml")
+        return cache_dir() / "kafka" / f"auth-{key}" / "testbed-auth.jar"
+
+
+def build_into(target: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a scratch dir and rename it into place, so an interrupted build never looks complete."""
+    if target.exists():
+        log(f"cached: {target}")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        started = time.monotonic()
+        fill(scratch)
+        scratch.rename(target)
+        log(f"built {target} in {time.monotonic() - started:.0f}s")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def copy_dependencies(pom: Path, output: Path) -> None:
+    if shutil.which("mvn") is None:
+        raise TestbedError("Maven (mvn) is needed to fetch Kafka from Maven Central")
+    command = ["mvn", "-B", "-q", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies",
+               "-DincludeScope=runtime", f"-DoutputDirectory={output}"]
+    subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
+
+
+def fill_broker(home: Path) -> None:
+    copy_dependencies(MAVEN_DIR / "broker" / "pom.xml", home / "lib")
+
+
+def fill_worker(home: Path) -> None:
+    copy_dependencies(MAVEN_DIR / "worker" / "pom.xml", home / "lib")
+    plugin = home / "plugins" / "connect-file"
+    plugin.mkdir(parents=True)
+    # FileStream connectors load through plugin.path, the way a real image ships its plugins.
+    (home / "lib" / CONNECT_FILE_JAR).rename(plugin / CONNECT_FILE_JAR)
+
+
+def fill_auth_jar(folder: Path) -> None:
+    classes = folder / "classes"
+    sources = sorted(str(p) for p in JAVA_SOURCES.rglob("*.java"))
+    classpath = str(Artifacts().broker_lib / "*")
+    subprocess.run(["javac", "--release", "17", "-Xlint:all", "-Werror", "-d", str(classes), "-cp", classpath, *sources],
+                   check=True)
+    subprocess.run(["jar", "--create", "--file", str(folder / "testbed-auth.jar"), "-C", str(classes), "."], check=True)
+    shutil.rmtree(classes)
+
+
+def build() -> None:
+    for tool in ("java", "javac", "jar", "keytool", "openssl"):
+        if shutil.which(tool) is None:
+            raise TestbedError(f"{tool} is needed (Java 17 JDK and openssl)")
+    artifacts = Artifacts()
+    build_into(artifacts.broker_lib.parent, fill_broker)
+    build_into(artifacts.worker_home, fill_worker)
+    build_into(artifacts.auth_jar.parent, fill_auth_jar)
+
+
+# ----------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything lives inside the state dir."""
+
+    root: Path
+
+    @property
+    def home(self) -> Path:
+        return self.root / "kafka"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def pki(self) -> Path:
+        return self.home / "pki"
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.pki / "ca.crt"
+
+    @property
+    def keystore(self) -> Path:
+        return self.pki / "broker.pem"
+
+    @property
+    def truststore(self) -> Path:
+        return self.pki / "truststore.p12"
+
+    @property
+    def truststore_password(self) -> Path:
+        return self.pki / "truststore.password"
+
+    @property
+    def testbed_credentials(self) -> Path:
+        """The testbed's own connection string: valid whatever the ARM double writes."""
+        return self.home / "testbed-credentials.txt"
+
+    @property
+    def broker_secret(self) -> Path:
+        return self.home / "inter-broker.secret"
+
+    @property
+    def server_properties(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def log4j2(self) -> Path:
+        return self.home / "log4j2.properties"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "logs" / "kafka.log"
+
+    @property
+    def pid(self) -> Path:
+        return self.root / "pids" / "kafka.pid"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / "kafka.env"
+
+
+def credentials_file(layout: Layout) -> Path:
+    """The ARM double's file of valid connection strings, one a line."""
+    configured = os.environ.get("ARM_DOUBLE_KAFKA_CREDENTIALS")
+    return Path(configured).resolve() if configured else layout.root / "kafka-credentials.txt"
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+def read_or_create_secret(path: Path, make: Callable[[], str]) -> str:
+    if not path.is_file():
+        write_private(path, make() + "\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def testbed_connection_string() -> str:
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    return (f"Endpoint=sb://{ADVERTISED_HOST}/;SharedAccessKeyName=RootManageSharedAccessKey;"
+            f"SharedAccessKey={key}")
+
+
+# ----------------------------------------------------------------------- PKI
+
+
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def broker_sans() -> str:
+    return ",".join([f"DNS:*.{ADVERTISED_HOST.split('.', 1)[1]}", "DNS:localhost",
+                     f"IP:{LOCAL_IP}", f"IP:{PODS_LISTENER_IP}"])
+
+
+def generate_pki(layout: Layout) -> None:
+    """A testbed CA and a broker certificate valid for every *.servicebus.windows.net name."""
+    pki = layout.pki
+    if layout.keystore.is_file() and layout.truststore.is_file():
+        return
+    pki.mkdir(parents=True, exist_ok=True)
+    ca_key, broker_key, csr = pki / "ca.key", pki / "broker.key", pki / "broker.csr"
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-keyout", str(ca_key),
+            "-out", str(layout.ca_cert), "-subj", "/CN=streamops testbed Kafka CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(broker_key), "-out", str(csr),
+            "-subj", f"/CN={ADVERTISED_HOST}")
+    extensions = pki / "broker.ext"
+    extensions.write_text(f"subjectAltName={broker_sans()}\nextendedKeyUsage=serverAuth,clientAuth\n"
+                          "keyUsage=critical,digitalSignature,keyEncipherment\n", encoding="utf-8")
+    broker_cert = pki / "broker.crt"
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(layout.ca_cert), "-CAkey", str(ca_key),
+            "-CAcreateserial", "-days", "3650", "-extfile", str(extensions), "-out", str(broker_cert))
+    # Kafka's PEM keystore wants an unencrypted PKCS#8 key followed by the chain in one file.
+    pkcs8 = subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-in", str(broker_key)],
+                           check=True, capture_output=True, text=True).stdout
+    write_private(layout.keystore, pkcs8 + broker_cert.read_text() + layout.ca_cert.read_text())
+    password = read_or_create_secret(layout.truststore_password, lambda: secrets.token_hex(12))
+    layout.truststore.unlink(missing_ok=True)
+    subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "streamops-testbed-ca", "-file", str(layout.ca_cert),
+                    "-keystore", str(layout.truststore), "-storetype", "PKCS12", "-storepass", password],
+                   check=True, capture_output=True)
+    for scratch in (csr, extensions, broker_key, pki / "ca.srl"):
+        scratch.unlink(missing_ok=True)
+    ca_key.chmod(0o600)
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def jaas(layout: Layout, broker_password: str) -> str:
+    files = os.pathsep.join(str(p) for p in (credentials_file(layout), layout.testbed_credentials))
+    return ("org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="{USERNAME}" password="{broker_password}" credentials_files="{files}";')
+
+
+def server_properties(layout: Layout, broker_password: str) -> str:
+    listeners = {"PODS": f"{PODS_LISTENER_IP}:{PODS_PORT}", "LOCAL": f"{LOCAL_IP}:{LOCAL_PORT}",
+                 "CONTROLLER": f"{LOCAL_IP}:{CONTROLLER_PORT}"}
+    settings = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@{LOCAL_IP}:{CONTROLLER_PORT}",
+        "controller.listener.names": "CONTROLLER",
+        "listeners": ",".join(f"{name}://{address}" for name, address in listeners.items()),
+        "advertised.listeners": f"PODS://{ADVERTISED_HOST}:{PODS_PORT},LOCAL://{LOCAL_IP}:{LOCAL_PORT}",
+        "listener.security.protocol.map": "PODS:SASL_SSL,LOCAL:SASL_SSL,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name": "LOCAL",
+        "sasl.enabled.mechanisms": "PLAIN",
+        "sasl.mechanism.inter.broker.protocol": "PLAIN",
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(layout.keystore),
+        # The broker's own client side (inter-broker) trusts the testbed CA.
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(layout.ca_cert),
+        "ssl.client.auth": "none",
+        "log.dirs": str(layout.data),
+        "num.partitions": "1",
+        "default.replication.factor": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "4",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "auto.create.topics.enable": "true",
+        # Event Hubs drops idle connections after 240 s; the testbed keeps Kafka's own default.
+        "log.retention.hours": "24",
+        "log.segment.bytes": str(16 * 1024 * 1024),
+    }
+    for listener in ("pods", "local"):
+        settings[f"listener.name.{listener}.plain.sasl.server.callback.handler.class"] = AUTH_HANDLER_CLASS
+        settings[f"listener.name.{listener}.plain.sasl.jaas.config"] = jaas(layout, broker_password)
+    return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+LOG4J2_PROPERTIES = """\
+# Broker logs to stdout, which the testbed sends to $TESTBED_STATE/logs/kafka.log.
+status = warn
+appender.out.type = Console
+appender.out.name = STDOUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = STDOUT
+logger.authenticator.name = org.apache.kafka.common.network.Selector
+logger.authenticator.level = info
+logger.request.name = kafka.request.logger
+logger.request.level = warn
+"""
+
+
+def write_config(layout: Layout) -> None:
+    layout.home.mkdir(parents=True, exist_ok=True)
+    broker_password = read_or_create_secret(layout.broker_secret, lambda: secrets.token_urlsafe(32))
+    write_private(layout.server_properties, server_properties(layout, broker_password))
+    layout.log4j2.write_text(LOG4J2_PROPERTIES, encoding="utf-8")
+
+
+def seed_credentials(layout: Layout) -> str:
+    """The testbed's connection string; also seeds the double's file when the double never wrote it."""
+    connection_string = read_or_create_secret(layout.testbed_credentials, testbed_connection_string)
+    shared = credentials_file(layout)
+    if not shared.exists():
+        write_private(shared, connection_string + "\n")
+    return connection_string
+
+
+# ----------------------------------------------------------------- processes
+
+
+def java_command(layout: Layout, main_class: str, *args: str, heap: list[str] | None = None) -> list[str]:
+    artifacts = Artifacts()
+    classpath = os.pathsep.join([str(artifacts.broker_lib / "*"), str(artifacts.auth_jar)])
+    return ["java", *(heap or ["-Xmx256m"]), "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", classpath, main_class, *args]
+
+
+def format_storage(layout: Layout) -> None:
+    if (layout.data / "meta.properties").is_file():
+        return
+    # Kafka's cluster ids are 16 random bytes in unpadded URL-safe base64.
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    result = subprocess.run(java_command(layout, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                         "-c", str(layout.server_properties), "--ignore-formatted"),
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise TestbedError(f"kafka-storage format failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+
+
+def read_pid(layout: Layout) -> int | None:
+    try:
+        return int(layout.pid.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def broker_runs(pid: int) -> bool:
+    """True if pid is alive and still our broker (pids get reused)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and b"kafka.Kafka" in cmdline
+
+
+def running_pid(layout: Layout) -> int | None:
+    pid = read_pid(layout)
+    return pid if pid is not None and broker_runs(pid) else None
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def healthy(layout: Layout) -> bool:
+    return running_pid(layout) is not None and port_open(LOCAL_IP, LOCAL_PORT) and port_open(PODS_LISTENER_IP, PODS_PORT)
+
+
+def log_tail(layout: Layout, lines: int = 30) -> str:
+    try:
+        return "\n".join(layout.log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start_broker(layout: Layout) -> int:
+    layout.log.parent.mkdir(parents=True, exist_ok=True)
+    layout.pid.parent.mkdir(parents=True, exist_ok=True)
+    command = java_command(layout, "kafka.Kafka", str(layout.server_properties), heap=BROKER_HEAP)
+    with open(layout.log, "ab") as log_file:
+        # Own session: the broker outlives this script and ignores the terminal's signals.
+        process = subprocess.Popen(command, cwd=layout.home, stdin=subprocess.DEVNULL, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    layout.pid.write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
+
+
+def write_env_file(layout: Layout, connection_string: str) -> None:
+    values = {
+        "KAFKA_BOOTSTRAP_LOCAL": f"{LOCAL_IP}:{LOCAL_PORT}",
+        "KAFKA_BOOTSTRAP_PODS": f"{ADVERTISED_HOST}:{PODS_PORT}",
+        "KAFKA_CA_FILE": layout.ca_cert,
+        "KAFKA_TRUSTSTORE": layout.truststore,
+        "KAFKA_TRUSTSTORE_TYPE": "PKCS12",
+        "KAFKA_TRUSTSTORE_PASSWORD": layout.truststore_password.read_text(encoding="utf-8").strip(),
+        "KAFKA_TESTBED_CONNECTION_STRING": connection_string,
+        "KAFKA_CREDENTIALS_FILE": credentials_file(layout),
+    }
+    write_private(layout.env_file, "".join(f"{key}={value}\n" for key, value in values.items()))
+
+
+def ensure_pod_network() -> None:
+    # The PODS listener binds the host end of the pods' veth, which the pod runner owns.
+    sys.path.insert(0, str(HERE))
+    import pod_runner  # pylint: disable=import-outside-toplevel
+
+    pod_runner.ensure_pod_network()
+
+
+def up() -> None:
+    started = time.monotonic()
+    layout = Layout(state_dir())
+    artifacts = Artifacts()
+    if not (artifacts.broker_lib.is_dir() and artifacts.auth_jar.is_file()):
+        raise TestbedError("the broker is not built: run `kafka.py build` first")
+    ensure_pod_network()
+    generate_pki(layout)
+    connection_string = seed_credentials(layout)
+    write_config(layout)
+    pid = running_pid(layout)
+    if pid is None:
+        format_storage(layout)
+        pid = start_broker(layout)
+        log(f"broker started (pid {pid})")
+    if not wait_until(lambda: healthy(layout) or running_pid(layout) is None, START_TIMEOUT):
+        raise TestbedError(f"the broker is not listening after {START_TIMEOUT:.0f}s; last lines of {layout.log}:\n"
+                           f"{log_tail(layout)}")
+    if running_pid(layout) is None:
+        raise TestbedError(f"the broker exited; last lines of {layout.log}:\n{log_tail(layout)}")
+    write_env_file(layout, connection_string)
+    log(f"up in {time.monotonic() - started:.1f}s: SASL_SSL on {LOCAL_IP}:{LOCAL_PORT} and "
+        f"{ADVERTISED_HOST}:{PODS_PORT} ({PODS_LISTENER_IP}); environment in {layout.env_file}")
+
+
+def down() -> None:
+    layout = Layout(state_dir())
+    pid = running_pid(layout)
+    if pid is not None:
+        os.killpg(pid, signal.SIGTERM)
+        if not wait_until(lambda: not broker_runs(pid), STOP_TIMEOUT, 0.2):
+            log("no exit after SIGTERM, killing")
+            os.killpg(pid, signal.SIGKILL)
+            wait_until(lambda: not broker_runs(pid), STOP_TIMEOUT, 0.2)
+        log(f"broker stopped (pid {pid})")
+    layout.pid.unlink(missing_ok=True)
+    # Each `up` after a `down` starts from empty topics, like the cluster it serves.
+    shutil.rmtree(layout.data, ignore_errors=True)
+    layout.env_file.unlink(missing_ok=True)
+
+
+def status() -> int:
+    layout = Layout(state_dir())
+    pid = running_pid(layout)
+    local, pods = port_open(LOCAL_IP, LOCAL_PORT), port_open(PODS_LISTENER_IP, PODS_PORT)
+    state = "healthy" if pid and local and pods else ("unhealthy" if pid else "stopped")
+    print(f"{'kafka':<24} pid={pid or '-':<8} {state} (local {LOCAL_IP}:{LOCAL_PORT} "
+          f"{'open' if local else 'closed'}, pods {PODS_LISTENER_IP}:{PODS_PORT} {'open' if pods else 'closed'})")
+    return 0 if state == "healthy" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["build", "up", "down", "status"])
+    command = parser.parse_args(argv).command
+    try:
+        if command == "status":
+            return status()
+        {"build": build, "up": up, "down": down}[command]()
+    except (TestbedError, subprocess.CalledProcessError) as error:
+        print(f"[kafka] error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
