@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Real Kubernetes control plane on loopback for the testbed, without containers.
 
@@ -18,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -33,7 +33,14 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 GO_MODULE = HERE / "go"
 KWOK_MODULE = GO_MODULE / "kwok"
-KWOK_STAGES = HERE / "kwok-stages.yaml"
+# kwok's default stages, as kwokctl installs them (node heartbeats use leases).
+KWOK_STAGE_FILES = (
+    "node/fast/node-initialize.yaml",
+    "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-complete.yaml",
+    "pod/fast/pod-delete.yaml",
+)
 
 K8S_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.10"
@@ -100,9 +107,12 @@ class BuildTarget:
     out_dir: Path
     packages: dict[str, str]  # binary name -> Go package
     ldflags: str = "-s -w"
+    extra_file: str | None = None  # written by post_build next to the binaries
+    post_build: Callable[[BuildTarget, Path], None] | None = None
 
-    def binaries(self) -> list[Path]:
-        return [self.out_dir / name for name in self.packages]
+    def outputs(self) -> list[Path]:
+        names = [*self.packages, *([self.extra_file] if self.extra_file else [])]
+        return [self.out_dir / name for name in names]
 
 
 def k8s_ldflags() -> str:
@@ -124,8 +134,24 @@ def build_targets() -> list[BuildTarget]:
     return [
         BuildTarget("kubernetes", GO_MODULE, k8s_bin_dir(), k8s, k8s_ldflags()),
         BuildTarget("etcd", GO_MODULE, etcd_bin_dir(), {"etcd": "go.etcd.io/etcd/server/v3"}),
-        BuildTarget("kwok", KWOK_MODULE, kwok_bin_dir(), {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}),
+        BuildTarget("kwok", KWOK_MODULE, kwok_bin_dir(), {"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
+                    extra_file="stages.yaml", post_build=write_kwok_stages),
     ]
+
+
+def kwok_stages() -> Path:
+    return kwok_bin_dir() / "stages.yaml"
+
+
+def write_kwok_stages(target: BuildTarget, out_dir: Path) -> None:
+    """Copy kwok's stages out of the module cache, so runtime never depends on its layout."""
+    module_dir = subprocess.run(
+        ["go", "list", "-mod=readonly", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+        cwd=target.module, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    stage_dir = Path(module_dir) / "kustomize" / "stage"
+    documents = [(stage_dir / name).read_text() for name in KWOK_STAGE_FILES]
+    (out_dir / "stages.yaml").write_text("---\n".join(documents))
 
 
 def go_build(target: BuildTarget) -> None:
@@ -139,6 +165,8 @@ def go_build(target: BuildTarget) -> None:
             cmd = ["go", "build", "-p", "2", "-trimpath", "-mod=readonly",
                    "-ldflags", target.ldflags, "-o", str(scratch / name), package]
             subprocess.run(cmd, cwd=target.module, env=env, check=True)
+        if target.post_build:
+            target.post_build(target, scratch)
         if target.out_dir.exists():
             shutil.rmtree(target.out_dir)
         scratch.rename(target.out_dir)
@@ -150,7 +178,7 @@ def build() -> None:
     if shutil.which("go") is None:
         raise TestbedError("the Go toolchain is needed to build the control plane")
     for target in build_targets():
-        if all(binary.is_file() for binary in target.binaries()):
+        if all(output.is_file() for output in target.outputs()):
             log(f"{target.name}: cached in {target.out_dir}")
             continue
         log(f"{target.name}: building into {target.out_dir} (a cold build takes minutes)")
@@ -269,7 +297,7 @@ def read_tokens(layout: Layout) -> dict[str, str]:
     for line in layout.tokens.read_text().splitlines():
         token, user = line.split(",")[:2]
         by_user[user] = token
-    return {name: by_user[user] for name, (user, _) in TOKEN_USERS.items()}
+    return {name: by_user[user] for name, (user, _group) in TOKEN_USERS.items()}
 
 
 def apiserver_url() -> str:
@@ -310,6 +338,7 @@ def write_env_file(layout: Layout, admin_token: str) -> None:
 class Component:
     name: str
     binary: Path
+    port: int
     args: list[str]
     health: Callable[[], bool]
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -344,7 +373,7 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
     peer_url = f"http://{HOST}:{ETCD_PEER_PORT}"
     k8s = k8s_bin_dir()
     return [
-        Component("etcd", etcd_bin_dir() / "etcd", [
+        Component("etcd", etcd_bin_dir() / "etcd", ETCD_PORT, [
             "--name=testbed", f"--data-dir={layout.etcd_data}",
             f"--listen-client-urls={etcd_url}", f"--advertise-client-urls={etcd_url}",
             f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
@@ -352,7 +381,7 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
             # A throwaway cluster: durability is not worth the fsync latency.
             "--unsafe-no-fsync=true",
         ], lambda: http_ok(f"{etcd_url}/health")),
-        Component("kube-apiserver", k8s / "kube-apiserver", [
+        Component("kube-apiserver", k8s / "kube-apiserver", APISERVER_PORT, [
             f"--etcd-servers={etcd_url}", f"--bind-address={HOST}",
             f"--secure-port={APISERVER_PORT}", f"--advertise-address={HOST}",
             # A loopback advertise address may not go into the kubernetes Endpoints.
@@ -374,7 +403,7 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
             f"--proxy-client-key-file={pki / (FRONT_PROXY_CLIENT + '.key')}",
             "--profiling=false",
         ], lambda: http_ok(f"{apiserver_url()}/readyz", tokens["admin"], ca_context(layout))),
-        Component("kube-controller-manager", k8s / "kube-controller-manager", [
+        Component("kube-controller-manager", k8s / "kube-controller-manager", CONTROLLER_MANAGER_PORT, [
             f"--kubeconfig={layout.kubeconfig('kube-controller-manager')}",
             f"--authentication-kubeconfig={layout.kubeconfig('kube-controller-manager')}",
             f"--authorization-kubeconfig={layout.kubeconfig('kube-controller-manager')}",
@@ -389,7 +418,7 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
             "--leader-elect=false", "--profiling=false",
         ], lambda: http_ok(f"https://{HOST}:{CONTROLLER_MANAGER_PORT}/healthz",
                            context=insecure_context())),
-        Component("kube-scheduler", k8s / "kube-scheduler", [
+        Component("kube-scheduler", k8s / "kube-scheduler", SCHEDULER_PORT, [
             f"--kubeconfig={layout.kubeconfig('kube-scheduler')}",
             f"--authentication-kubeconfig={layout.kubeconfig('kube-scheduler')}",
             f"--authorization-kubeconfig={layout.kubeconfig('kube-scheduler')}",
@@ -398,8 +427,8 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
             "--leader-elect=false", "--profiling=false",
         ], lambda: http_ok(f"https://{HOST}:{SCHEDULER_PORT}/healthz",
                            context=insecure_context())),
-        Component("kwok", kwok_bin_dir() / "kwok", [
-            f"--kubeconfig={layout.kubeconfig('kwok')}", f"--config={KWOK_STAGES}",
+        Component("kwok", kwok_bin_dir() / "kwok", KWOK_PORT, [
+            f"--kubeconfig={layout.kubeconfig('kwok')}", f"--config={kwok_stages()}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
             f"--cidr={POD_CIDR}", f"--node-ip={NODE_IP_FALLBACK}",
@@ -452,9 +481,19 @@ def log_tail(layout: Layout, name: str, lines: int = 25) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((HOST, port)) == 0
+
+
 def start(layout: Layout, component: Component) -> int:
     if not component.binary.is_file():
         raise TestbedError(f"{component.binary} is missing: run `kube.py build` first")
+    # Otherwise the health check would happily talk to someone else's server.
+    if port_taken(component.port):
+        raise TestbedError(f"{component.name}: {HOST}:{component.port} is taken by a process this "
+                           f"state dir did not start (another TESTBED_STATE's testbed?)")
     layout.logs.mkdir(parents=True, exist_ok=True)
     layout.pids.mkdir(parents=True, exist_ok=True)
     with open(layout.logs / f"{component.name}.log", "ab") as log_file:
@@ -598,8 +637,7 @@ def nodes_ready(api: Api) -> bool:
 
 def service_accounts_work(api: Api) -> bool:
     # The default ServiceAccount appears once the controller manager really works.
-    code, _ = api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")
-    return code == 200
+    return api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200
 
 
 def wait_for_cluster(api: Api, layout: Layout) -> None:
