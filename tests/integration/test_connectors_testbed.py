@@ -44,7 +44,7 @@ def read_env_file(path: Path) -> Dict[str, str]:
     return env
 
 
-class Testbed:
+class LiveTestbed:
     """The testbed's env, a way to run plays against it, and a direct line to the service proxy."""
 
     def __init__(self, env: Dict[str, str], workdir: Path) -> None:
@@ -177,14 +177,14 @@ def file_source(topic: str, state: Optional[str] = None) -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def testbed(tmp_path_factory: pytest.TempPathFactory) -> Testbed:
+def testbed(tmp_path_factory: pytest.TempPathFactory) -> LiveTestbed:
     if not (COLLECTIONS / "ansible_collections" / "streamops" / "eventhub_connect").exists():
         pytest.fail("the collection link is missing: run `make setup` first")
-    return Testbed(read_env_file(TESTBED_ENV), tmp_path_factory.mktemp("connectors"))
+    return LiveTestbed(read_env_file(TESTBED_ENV), tmp_path_factory.mktemp("connectors"))
 
 
 @pytest.fixture(scope="module")
-def connect_namespace(testbed: Testbed) -> Iterator[str]:
+def connect_namespace(testbed: LiveTestbed) -> Iterator[str]:
     """Two Connect workers deployed by the kafka_connect role in a namespace of their own."""
     namespace = "it-conn-" + uuid.uuid4().hex[:8]
     try:
@@ -197,7 +197,7 @@ def connect_namespace(testbed: Testbed) -> Iterator[str]:
         testbed.delete_namespace(namespace)
 
 
-def test_connector_lifecycle_on_two_real_workers(testbed: Testbed, connect_namespace: str) -> None:
+def test_connector_lifecycle_on_two_real_workers(testbed: LiveTestbed, connect_namespace: str) -> None:
     namespace = connect_namespace
     # create, with the task RUNNING on one of the two workers
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines")]), "--diff")
@@ -250,7 +250,7 @@ def test_connector_lifecycle_on_two_real_workers(testbed: Testbed, connect_names
     assert testbed.proxy(namespace, "/connectors")[1] == []
 
 
-def test_prune_removes_only_unlisted_connectors(testbed: Testbed, connect_namespace: str) -> None:
+def test_prune_removes_only_unlisted_connectors(testbed: LiveTestbed, connect_namespace: str) -> None:
     namespace = connect_namespace
     two = [file_source("a"), dict(file_source("b"), name="stray")]
     rc, document, output = testbed.playbook(connectors_play(namespace, two))
