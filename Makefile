@@ -44,7 +44,8 @@ lint: sanity ansible-lint ## Static checks: ansible-test sanity and ansible-lint
 
 sanity: setup ## ansible-test sanity (no ignores)
 	tree=$$(mktemp -d); trap 'rm -rf "$$tree"' EXIT; dir=$$tree/ansible_collections/streamops/eventhub_connect; \
-	  mkdir -p $$dir; git ls-files --cached --others --exclude-standard -z \
+	  mkdir -p $$dir; ln -s $$($(BIN)/python -c 'import ansible_collections.kubernetes as k; print(k.__path__[0])') $$tree/ansible_collections/kubernetes; \
+	  git ls-files --cached --others --exclude-standard -z \
 	  | xargs -0 -I{} find {} -maxdepth 0 -type f -print0 | tar --null -cf - -T - | tar -xf - -C $$dir; \
 	  cd $$dir && $(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
 
