@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six.moves.urllib.parse import parse_qsl, quote, urlsplit
@@ -15,11 +15,15 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
 )
 
 try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 except ImportError:
+    AUTH_ARG_SPEC = {}
     get_api_client = None
-    CoreException = Exception
+
+    class CoreException(Exception):  # type: ignore[no-redef]
+        """Stand-in so the except clause below stays valid without kubernetes.core."""
 
 try:
     from kubernetes.client.rest import ApiException
@@ -28,9 +32,18 @@ try:
     HAS_KUBERNETES = True
 except ImportError:
     # ServiceProxyTransport reports the missing library before any request
-    ApiException = Exception
-    Urllib3Error = Exception
     HAS_KUBERNETES = False
+
+    class ApiException(Exception):  # type: ignore[no-redef]
+        """Stand-in so the except clauses below stay valid without the kubernetes library."""
+
+    class Urllib3Error(Exception):  # type: ignore[no-redef]
+        """Stand-in so the except clauses below stay valid without urllib3."""
+
+
+def k8s_auth_options(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The kubernetes.core auth options the user set; unset ones fall back to K8S_AUTH_* and kubeconfig."""
+    return {name: params[name] for name in AUTH_ARG_SPEC if params.get(name) is not None}
 
 
 def service_proxy_path(namespace: str, service: str, port: str, scheme: str = "http") -> str:
@@ -51,7 +64,7 @@ class ServiceProxyTransport:
             raise ConnectError("the kubernetes Python library is required for the service proxy")
         try:
             # the same auth resolution as kubernetes.core.k8s: options, then K8S_AUTH_*, then kubeconfig
-            self.dynamic = get_api_client(module=module).client
+            self.dynamic = get_api_client(**k8s_auth_options(module.params)).client
         except CoreException as err:
             raise ConnectError("cannot build a Kubernetes API client: {0}".format(to_text(err)))
         self.namespace = namespace

@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ description:
     O(max_interval), with 20% jitter) and never waits past O(timeout).
   - Only reads, so it runs unchanged in check mode.
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
   - kubernetes.core.k8s_auth_options

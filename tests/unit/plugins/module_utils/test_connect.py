@@ -122,8 +122,16 @@ class FakeK8sClient:
 
 def proxy_transport(monkeypatch, outcome):
     dynamic = FakeDynamicClient(outcome)
-    monkeypatch.setattr(_k8s_proxy, "get_api_client", lambda module: FakeK8sClient(dynamic))
-    return _k8s_proxy.ServiceProxyTransport(object(), "ns1", "kafka-connect", "8083"), dynamic
+    monkeypatch.setattr(_k8s_proxy, "get_api_client", lambda **auth: FakeK8sClient(dynamic))
+    return _k8s_proxy.ServiceProxyTransport(FakeModule(), "ns1", "kafka-connect", "8083"), dynamic
+
+
+class FakeModule:
+    params = {"host": "https://127.0.0.1:16443", "api_key": None, "validate_certs": True}
+
+
+def test_only_set_auth_options_are_passed():
+    assert _k8s_proxy.k8s_auth_options(FakeModule.params) == {"host": "https://127.0.0.1:16443", "validate_certs": True}
 
 
 def test_proxy_transport_sends_path_query_and_body(monkeypatch):
