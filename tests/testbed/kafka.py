@@ -49,6 +49,7 @@ CONNECT_FILE_JAR = f"connect-file-{KAFKA_VERSION}.jar"
 # The host end of the pods' veth pair (pod_runner.py creates it); 198.18.0.0/15 is for testing.
 PODS_LISTENER_IP = "198.19.255.1"
 PODS_PORT = 9093
+PODS_VETH = Path("/sys/class/net/sop-host")  # pod_runner.HOST_VETH
 ADVERTISED_HOST = "testbed.servicebus.windows.net"
 LOCAL_IP = "127.0.0.1"
 LOCAL_PORT = 19093
@@ -445,8 +446,15 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+def pods_listener_open() -> bool:
+    # Without the veth the address is not local and a probe would leave the machine by the default route.
+    if not PODS_VETH.exists():
+        return False
+    return port_open(PODS_LISTENER_IP, PODS_PORT)
+
+
 def healthy(layout: Layout) -> bool:
-    return running_pid(layout) is not None and port_open(LOCAL_IP, LOCAL_PORT) and port_open(PODS_LISTENER_IP, PODS_PORT)
+    return running_pid(layout) is not None and port_open(LOCAL_IP, LOCAL_PORT) and pods_listener_open()
 
 
 def log_tail(layout: Layout, lines: int = 30) -> str:
@@ -511,6 +519,11 @@ def up() -> None:
     write_config(layout)
     pid = running_pid(layout)
     if pid is None:
+        taken = [f"{host}:{port}" for host, port in ((LOCAL_IP, LOCAL_PORT), (LOCAL_IP, CONTROLLER_PORT))
+                 if port_open(host, port)] + ([f"{PODS_LISTENER_IP}:{PODS_PORT}"] if pods_listener_open() else [])
+        if taken:
+            # Another broker (a testbed under another TESTBED_STATE?) would answer with other credentials.
+            raise TestbedError(f"{', '.join(taken)} already in use by a process this state dir did not start")
         format_storage(layout)
         pid = start_broker(layout)
         log(f"broker started (pid {pid})")
@@ -543,7 +556,7 @@ def down() -> None:
 def status() -> int:
     layout = Layout(state_dir())
     pid = running_pid(layout)
-    local, pods = port_open(LOCAL_IP, LOCAL_PORT), port_open(PODS_LISTENER_IP, PODS_PORT)
+    local, pods = port_open(LOCAL_IP, LOCAL_PORT), pods_listener_open()
     state = "healthy" if pid and local and pods else ("unhealthy" if pid else "stopped")
     print(f"{'kafka':<24} pid={pid or '-':<8} {state} (local {LOCAL_IP}:{LOCAL_PORT} "
           f"{'open' if local else 'closed'}, pods {PODS_LISTENER_IP}:{PODS_PORT} {'open' if pods else 'closed'})")

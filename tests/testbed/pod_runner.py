@@ -50,6 +50,7 @@ HOST_VETH_IP = kafka.PODS_LISTENER_IP
 POD_VETH_IP = "198.19.255.2"
 VETH_PREFIX = 30
 POD_CIDR = ipaddress.ip_network("198.18.0.0/16")
+TEST_NET = ipaddress.ip_network("198.18.0.0/15")  # RFC 2544 benchmarking range: pods, services, the veth
 NETNS_ETC = Path("/etc/netns") / NETNS
 
 ANNOTATION = "testbed.streamops.io/connect-worker"
@@ -57,6 +58,8 @@ CONTAINER_ANNOTATION = "testbed.streamops.io/container"
 RELIST_SECONDS = 30.0
 WATCH_SECONDS = 60
 STOP_TIMEOUT = 20.0
+CRASH_BACKOFF_FIRST = 10.0
+CRASH_BACKOFF_MAX = 300.0
 DAEMON_START_TIMEOUT = 30.0
 
 
@@ -96,6 +99,8 @@ def ensure_pod_network() -> None:
     ip("link", "set", "lo", "up", netns=True)
     ip("route", "replace", "default", "via", HOST_VETH_IP, netns=True)
     ip("route", "replace", str(POD_CIDR), "via", POD_VETH_IP, "dev", HOST_VETH)
+    # Kept after `down`: with the veth gone, traffic for test addresses must fail here, not take the default route.
+    ip("route", "replace", "unreachable", str(TEST_NET))
     write_netns_hosts([kafka.ADVERTISED_HOST])
 
 
@@ -305,10 +310,13 @@ def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.Worker
     return worker
 
 
-def stop_worker(layout: Layout, worker: Worker) -> None:
+def stop_worker(layout: Layout, worker: Worker, keep_ip: bool = False) -> None:
     reap = worker.process.poll if worker.process is not None else None
+    started = time.monotonic()
     terminate(worker.pid, WORKER_MARKER, reap=reap)
-    remove_pod_ip(worker.pod_ip)
+    log(f"worker {worker.namespace}/{worker.name} (pid {worker.pid}) stopped in {time.monotonic() - started:.1f}s")
+    if not keep_ip:
+        remove_pod_ip(worker.pod_ip)
     (layout.worker_dir(*worker.key) / "worker.json").unlink(missing_ok=True)
 
 
@@ -341,14 +349,18 @@ def wants_worker(pod: Mapping[str, Any]) -> bool:
 class Runner:
     """Keeps one worker per wanted pod: reconciles on every watch event and on every re-list."""
 
-    def __init__(self, layout: Layout, core: Any, kafka_env: Mapping[str, str]) -> None:
+    def __init__(self, layout: Layout, connect: Callable[[], Any], kafka_env: Mapping[str, str]) -> None:
         self.layout = layout
-        self.core = core
+        self.connect = connect
+        self.core = connect()
         self.kafka_env = kafka_env
-        self.serialize = core.api_client.sanitize_for_serialization
+        self.serialize = self.core.api_client.sanitize_for_serialization
         self.workers: dict[tuple[str, str], Worker] = {}
         self.failed: dict[tuple[str, str], str] = {}
+        self.backoff: dict[tuple[str, str], tuple[int, float]] = {}  # crashes so far, no restart before
         self.stopping = False
+        self.last_failure = ""
+        self.last_failure_logged = 0.0
 
     def adopt(self) -> None:
         """Workers a previous runner left running are kept; files of dead ones are dropped."""
@@ -379,14 +391,25 @@ class Runner:
         wanted = not deleted and wants_worker(pod)
         current = worker is not None and worker.uid == pod["metadata"].get("uid") \
             and worker.pod_ip == (pod.get("status") or {}).get("podIP")
-        if worker is not None and (not wanted or not current or not worker.alive()):
-            reason = "exited" if wanted and current else "pod gone or not ready"
-            log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): {reason}")
-            stop_worker(self.layout, self.workers.pop(key))
-        if wanted and key not in self.workers:
+        if worker is not None and wanted and current and not worker.alive():
+            self.record_crash(key, worker)
+        elif worker is not None and not (wanted and current):
+            log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): pod gone or not ready")
+            self.stop(key)
+        if wanted and key not in self.workers and time.monotonic() >= self.backoff.get(key, (0, 0.0))[1]:
             self.start(key, pod)
         if not wanted:
             self.failed.pop(key, None)
+            self.backoff.pop(key, None)
+
+    def record_crash(self, key: tuple[str, str], worker: Worker) -> None:
+        """A kubelet's CrashLoopBackOff: 10 s, doubling up to 5 min, so a broken config does not burn the CPU."""
+        crashes = self.backoff.get(key, (0, 0.0))[0] + 1
+        delay = min(CRASH_BACKOFF_FIRST * 2 ** (crashes - 1), CRASH_BACKOFF_MAX)
+        self.backoff[key] = (crashes, time.monotonic() + delay)
+        log(f"worker {key[0]}/{key[1]} (pid {worker.pid}) exited; restart {crashes} in {delay:.0f}s or later, "
+            f"see {self.layout.worker_dir(*key) / 'worker.log'}")
+        self.stop(key)
 
     def start(self, key: tuple[str, str], pod: Mapping[str, Any]) -> None:
         try:
@@ -402,15 +425,23 @@ class Runner:
         log(f"started worker {key[0]}/{key[1]} (pid {worker.pid}) on {worker.rest_url}, "
             f"{spec.convention} convention, heap {spec.heap_opts}")
 
+    def stop(self, key: tuple[str, str]) -> None:
+        worker = self.workers.pop(key)
+        # KWOK hands a freed IP to the next pod at once; the newcomer's worker may already hold it.
+        shared = any(other.pod_ip == worker.pod_ip for other in self.workers.values())
+        stop_worker(self.layout, worker, keep_ip=shared)
+
     def reconcile_all(self, pods: list[Mapping[str, Any]]) -> None:
         seen = set()
         for pod in pods:
             seen.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
             self.reconcile_pod(pod)
+        for key in [key for key in self.backoff if key not in seen]:
+            del self.backoff[key]
         for key in [key for key in self.workers if key not in seen]:
-            worker = self.workers.pop(key)
-            log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): pod deleted")
-            stop_worker(self.layout, worker)
+            log(f"stopping worker {key[0]}/{key[1]} (pid {self.workers[key].pid}, {self.workers[key].pod_ip}): "
+                "pod deleted")
+            self.stop(key)
 
     def beat(self) -> None:
         self.layout.heartbeat.write_text(json.dumps({"pid": os.getpid(), "time": time.time(),
@@ -432,9 +463,25 @@ class Runner:
                     if event["type"] in ("ADDED", "MODIFIED", "DELETED"):
                         self.reconcile_pod(self.serialize(event["object"]), deleted=event["type"] == "DELETED")
             except Exception as error:  # pylint: disable=broad-exception-caught
-                # The API server restarts, watches expire (410): log one line, back off, re-list.
-                log(f"pod watch failed, re-listing in 2s: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
+                # The API server restarts, watches expire (410): back off, reconnect, re-list.
+                self.report_failure(f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}")
                 time.sleep(2)
+                self.reconnect()
+
+    def report_failure(self, message: str) -> None:
+        """One line per distinct failure, and a reminder a minute, not a line every 2 s."""
+        now = time.monotonic()
+        if message != self.last_failure or now - self.last_failure_logged > 60:
+            log(f"pod watch failed, re-listing: {message}")
+            self.last_failure, self.last_failure_logged = message, now
+
+    def reconnect(self) -> None:
+        # A restarted testbed control plane may come back with new credentials in the kubeconfig.
+        try:
+            self.core = self.connect()
+            self.serialize = self.core.api_client.sanitize_for_serialization
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            self.report_failure(f"kubeconfig unusable: {error}")
 
     def shutdown(self) -> None:
         for worker in self.workers.values():
@@ -452,9 +499,12 @@ def daemon() -> int:
     layout = Layout(kafka.state_dir())
     kube_env = read_env_file(layout.root / "kube.env")
     kafka_env = read_env_file(layout.root / "kafka.env")
-    config.load_kube_config(config_file=kube_env["KUBECONFIG"])
     layout.pods.mkdir(parents=True, exist_ok=True)
-    runner = Runner(layout, client.CoreV1Api(), kafka_env)
+
+    def connect() -> Any:
+        return client.CoreV1Api(config.new_client_from_config(config_file=kube_env["KUBECONFIG"]))
+
+    runner = Runner(layout, connect, kafka_env)
 
     def on_term(signum: int, _frame: Any) -> None:
         runner.stopping = True

@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The pod runner gives Ready pods real Kafka Connect workers that the API server can reach.
+
+Runs against the testbed's kube, kafka and pods components (`python tests/testbed/testbed.py up`);
+skipped only when `$TESTBED_STATE/kube.env` or `kafka.env` is absent.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import pytest
+
+kubernetes = pytest.importorskip("kubernetes")
+from kubernetes import client, config  # noqa: E402
+from kubernetes.client.rest import ApiException  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ANNOTATION = "testbed.streamops.io/connect-worker"
+READY_SECONDS = 240.0  # 2 cores shared with other JVMs: a worker has taken 170 s to answer
+FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+T = TypeVar("T")
+
+
+def state_dir() -> Path:
+    state = Path(os.environ.get("TESTBED_STATE") or "tests/output/testbed")
+    return state if state.is_absolute() else REPO_ROOT / state
+
+
+def read_env(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
+    return {key: value for key, value in pairs}
+
+
+@pytest.fixture(scope="module")
+def testbed_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for name in ("kube.env", "kafka.env"):
+        path = state_dir() / name
+        if not path.is_file():
+            pytest.skip(f"no testbed: {path} is absent (run `python tests/testbed/testbed.py up`)")
+        env.update(read_env(path))
+    assert (state_dir() / "pods.env").is_file(), "kube and kafka are up but the pod runner is not: run pod_runner.py up"
+    return env
+
+
+@pytest.fixture(scope="module")
+def core(testbed_env: dict[str, str]) -> client.CoreV1Api:
+    return client.CoreV1Api(config.new_client_from_config(config_file=testbed_env["KUBECONFIG"]))
+
+
+@pytest.fixture(scope="module")
+def apps(core: client.CoreV1Api) -> client.AppsV1Api:
+    return client.AppsV1Api(core.api_client)
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = READY_SECONDS, interval: float = 2.0) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    value = probe()
+    assert value, f"timed out after {timeout:.0f}s waiting for {what}"
+    return value
+
+
+def http(method: str, url: str, body: Any | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+    except OSError:
+        return 0, None
+
+
+def debezium_worker_env(namespace: str, connection_string: str) -> tuple[dict[str, str], dict[str, str]]:
+    """ConfigMap and Secret data in the Debezium image convention, as Event Hubs wants them."""
+    settings = {
+        "BOOTSTRAP_SERVERS": "testbed.servicebus.windows.net:9093",
+        "GROUP_ID": f"{namespace}-connect",
+        "CONFIG_STORAGE_TOPIC": f"{namespace}-configs",
+        "OFFSET_STORAGE_TOPIC": f"{namespace}-offsets",
+        "STATUS_STORAGE_TOPIC": f"{namespace}-status",
+        "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR": "1",
+        "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR": "1",
+        "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR": "1",
+        "CONNECT_OFFSET_FLUSH_INTERVAL_MS": "10000",
+        "HEAP_OPTS": "-Xms128m -Xmx320m",
+    }
+    jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+            f'username="$ConnectionString" password="{connection_string}";')
+    secret = {}
+    for prefix in ("", "PRODUCER_", "CONSUMER_", "ADMIN_"):
+        settings[f"CONNECT_{prefix}SECURITY_PROTOCOL"] = "SASL_SSL"
+        settings[f"CONNECT_{prefix}SASL_MECHANISM"] = "PLAIN"
+        secret[f"CONNECT_{prefix}SASL_JAAS_CONFIG"] = jaas
+    return settings, secret
+
+
+@pytest.fixture(scope="module")
+def connect_namespace(core: client.CoreV1Api, apps: client.AppsV1Api, testbed_env: dict[str, str]) -> Iterator[str]:
+    namespace = f"podrunner-{uuid.uuid4().hex[:8]}"
+    labels = {"app.kubernetes.io/name": "kafka-connect"}
+    settings, secret = debezium_worker_env(namespace, testbed_env["KAFKA_TESTBED_CONNECTION_STRING"])
+    core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": "connect"}, "data": settings})
+        core.create_namespaced_secret(namespace, {"metadata": {"name": "connect-sasl"}, "stringData": secret})
+        container = {
+            "name": "kafka-connect", "image": "quay.io/debezium/connect:3.1",
+            "ports": [{"name": "rest", "containerPort": 8083}],
+            "envFrom": [{"configMapRef": {"name": "connect"}}, {"secretRef": {"name": "connect-sasl"}}],
+            "env": [{"name": "ADVERTISED_HOST_NAME", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+        }
+        apps.create_namespaced_deployment(namespace, {
+            "metadata": {"name": "connect"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {
+                "metadata": {"labels": labels, "annotations": {ANNOTATION: "true"}},
+                "spec": {"containers": [container]}}}})
+        core.create_namespaced_service(namespace, {"metadata": {"name": "connect"}, "spec": {
+            "selector": labels, "ports": [{"name": "rest", "port": 8083, "targetPort": "rest"}]}})
+        yield namespace
+    finally:
+        core.delete_namespace(namespace)
+
+
+def proxy_connectors(core: client.CoreV1Api, namespace: str) -> list[str] | None:
+    """GET /connectors through the API server's service proxy, as connect_ready does."""
+    try:
+        body = core.connect_get_namespaced_service_proxy_with_path("connect:8083", namespace, "connectors",
+                                                                   _preload_content=False)
+    except ApiException:
+        return None
+    return json.loads(body.data) if body.status == 200 else None
+
+
+def worker_ips(core: client.CoreV1Api, namespace: str) -> dict[str, str]:
+    pods = core.list_namespaced_pod(namespace).items
+    return {pod.metadata.name: pod.status.pod_ip for pod in pods
+            if pod.status.pod_ip and not pod.metadata.deletion_timestamp}
+
+
+def answering(ip: str) -> bool:
+    return http("GET", f"http://{ip}:8083/connectors")[0] == 200
+
+
+def wait_for_workers(core: client.CoreV1Api, namespace: str) -> dict[str, str]:
+    """Pod name -> IP of the Deployment's two pods, once both workers answer on their IPs."""
+    started = time.monotonic()
+    ips = wait_for("two pods with IPs", lambda: (lambda found: found if len(found) == 2 else None)(
+        worker_ips(core, namespace)))
+    for ip in ips.values():
+        wait_for(f"the worker on {ip}", lambda ip=ip: answering(ip))
+    print(f"\n{namespace}: both workers answered GET /connectors after {time.monotonic() - started:.0f}s")
+    return ips
+
+
+def put_connector(ip: str, name: str, topic: str) -> dict[str, Any]:
+    config_body = {"connector.class": FILE_SOURCE, "tasks.max": "1", "file": "/dev/null", "topic": topic}
+
+    def attempt() -> dict[str, Any] | None:
+        status, body = http("PUT", f"http://{ip}:8083/connectors/{name}/config", config_body)
+        return body if status in (200, 201) else None  # 409 while the group rebalances
+
+    return wait_for(f"PUT connector {name} via {ip}", attempt, timeout=120)
+
+
+def worker_record(namespace: str, pod: str) -> dict[str, Any]:
+    return json.loads((state_dir() / "pods" / namespace / pod / "worker.json").read_text(encoding="utf-8"))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def test_worker_files_keep_the_connection_string_private(core: client.CoreV1Api, connect_namespace: str,
+                                                          testbed_env: dict[str, str]) -> None:
+    namespace = connect_namespace
+    ips = wait_for_workers(core, namespace)
+    # The SAS key part: properties files escape the '=' and ':' of the rest of the string.
+    secret = testbed_env["KAFKA_TESTBED_CONNECTION_STRING"].split("SharedAccessKey=", 1)[1].rstrip("=")
+    for pod in ips:
+        folder = state_dir() / "pods" / namespace / pod
+        properties = folder / "worker.properties"
+        assert properties.stat().st_mode & 0o777 == 0o600
+        assert secret in properties.read_text(encoding="utf-8")  # the worker really got it from the Secret
+        assert secret not in (folder / "worker.log").read_text(errors="replace")
+    assert secret not in (state_dir() / "logs" / "pod-runner.log").read_text(errors="replace")
+
+
+def test_workers_for_a_deployment_form_one_group_behind_the_service_proxy(
+        core: client.CoreV1Api, connect_namespace: str) -> None:
+    namespace = connect_namespace
+    assert wait_for("GET /connectors through the service proxy", lambda: proxy_connectors(core, namespace) is not None)
+    ips = wait_for_workers(core, namespace)
+
+    # One connector written through each worker: one of the two PUTs is forwarded to the leader.
+    (pod_a, ip_a), (pod_b, ip_b) = sorted(ips.items())
+    put_connector(ip_a, "lines-a", f"{namespace}-a")
+    put_connector(ip_b, "lines-b", f"{namespace}-b")
+    for ip in (ip_a, ip_b):
+        listed = wait_for(f"both connectors listed by {ip}", lambda ip=ip: (lambda r: r[1] if r[0] == 200 and
+                          sorted(r[1]) == ["lines-a", "lines-b"] else None)(http("GET", f"http://{ip}:8083/connectors")))
+        assert sorted(listed) == ["lines-a", "lines-b"]
+    # Reads too can fail while the group rebalances (500 RebalanceNeededException): ask again.
+    config_b = wait_for("lines-b's config from the other worker", lambda: (lambda r: r[1] if r[0] == 200 else None)(
+        http("GET", f"http://{ip_a}:8083/connectors/lines-b/config")), timeout=60)
+    assert config_b["connector.class"] == FILE_SOURCE and config_b["topic"] == f"{namespace}-b"
+    assert sorted(wait_for("connectors through the proxy", lambda: proxy_connectors(core, namespace))) == \
+        ["lines-a", "lines-b"]
+
+    # A deleted pod loses its worker; its replacement gets a new one that joins the same group.
+    victim = worker_record(namespace, pod_a)
+    assert victim["pod_ip"] == ip_a and process_alive(victim["pid"])
+    core.delete_namespaced_pod(pod_a, namespace, grace_period_seconds=0)
+    wait_for(f"worker pid {victim['pid']} of the deleted pod to exit", lambda: not process_alive(victim["pid"]), 90)
+    assert not answering(ip_a)
+    replacement = wait_for("a replacement pod with an IP", lambda: next(
+        ((name, ip) for name, ip in worker_ips(core, namespace).items() if name not in (pod_a, pod_b)), None))
+    wait_for(f"the replacement worker on {replacement[1]}", lambda: answering(replacement[1]))
+    listed = wait_for("both connectors listed by the replacement", lambda: (lambda r: r[1] if r[0] == 200 else None)(
+        http("GET", f"http://{replacement[1]}:8083/connectors")), timeout=60)
+    assert sorted(listed) == ["lines-a", "lines-b"]
