@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ description:
     the Connect REST API.
   - Compares O(config) with V(GET /connectors/NAME/config) and writes it (V(PUT /connectors/NAME/config))
     only when they differ. Connect holds every value as a string and adds C(name) to the stored
-    config, so the module compares that way: V(true) is C("true"), V(3) is C("3"), a list is joined
-    with commas, and a V(null) value means the key is not set.
+    config, so the module compares that way (V(true) is C("true"), V(3) is C("3"), a list is joined
+    with commas, and a V(null) value means the key is not set).
   - Sets the run state with V(PUT .../pause), V(PUT .../resume) or V(PUT .../stop) only when the
     connector is not in it already, and restarts failed instances with
     V(POST .../restart?includeTasks=true&onlyFailed=true) when asked.
   - Retries while Connect answers 409 (a rebalance is in progress) or the service proxy has no
     ready endpoint, until O(timeout). Any worker accepts the calls; it forwards writes to the leader.
   - Values of keys that look like credentials (names containing C(password), C(secret), C(jaas),
-    C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are never shown:
+    C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are never shown;
     they are replaced by C(********) in RV(config) and in the diff, and masked anywhere else in the
     output.
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
   - kubernetes.core.k8s_auth_options

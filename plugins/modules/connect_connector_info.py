@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ description:
   - Retries while Connect answers 409 (a rebalance is in progress) or the service proxy has no
     ready endpoint, until O(timeout).
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
   - kubernetes.core.k8s_auth_options
