@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: create, update or delete event hubs (Kafka topics), one or many per call."""
 
@@ -23,7 +24,7 @@ description:
   - When creating, unset options default to 1 partition, O(cleanup_policy=delete), 24 hours of retention (24 hours of
     tombstone retention for compacted hubs) and status V(Active). When updating, unset options keep Azure's value.
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.azure
   - streamops.eventhub_connect.azure.attributes
@@ -342,7 +343,7 @@ class EventHubManager:
         sku = namespace.get("sku") or {}
         tier = namespace_tier(sku.get("name", ""), (namespace.get("properties") or {}).get("clusterArmId"))
         plans = self.desired(requested, existing)
-        budget = plan_topic_budget(tier, sku.get("capacity"), existing, [name for name, _, _ in plans])
+        budget = plan_topic_budget(tier, sku.get("capacity"), existing, [plan[0] for plan in plans])
         errors = []
         for name, before, after in plans:
             errors.extend(hub_tier_errors(tier, name, after, before))
@@ -365,7 +366,7 @@ class EventHubManager:
 
     def write_all(self, writes: List[Plan]) -> Dict[str, Dict[str, Any]]:
         def write(plan: Plan) -> Dict[str, Any]:
-            name, _, after = plan
+            name, after = plan[0], plan[2]
             resource = azure_call(self.client.event_hubs.create_or_update, self.group, self.namespace, name,
                                   hub_body(after))
             return hub_state_from_api(as_json(resource))
@@ -382,7 +383,7 @@ class EventHubManager:
         hubs = [{"name": o["name"], "state": "deleted" if o["name"].lower() in deleted else "absent"}
                 for o in requested]
         result: Dict[str, Any] = {"changed": bool(deletes), "hubs": hubs}
-        self.add_single_and_diff(result, [{} for _ in hubs], deletes)
+        self.add_single_and_diff(result, [{} for hub in hubs], deletes)
         return result
 
     def run_concurrently(self, plans: List[Plan], action: Any) -> Dict[str, Dict[str, Any]]:
@@ -414,8 +415,8 @@ class EventHubManager:
             before, after = (plans[0][1], plans[0][2]) if plans else (hubs[0], hubs[0])
             result["diff"] = {"before": comparable(before, HUB_FIELDS), "after": comparable(after, HUB_FIELDS)}
         else:
-            result["diff"] = {"before": {name: comparable(before, HUB_FIELDS) for name, before, _ in plans},
-                              "after": {name: comparable(after, HUB_FIELDS) for name, _, after in plans}}
+            result["diff"] = {"before": {plan[0]: comparable(plan[1], HUB_FIELDS) for plan in plans},
+                              "after": {plan[0]: comparable(plan[2], HUB_FIELDS) for plan in plans}}
 
 
 def main() -> None:

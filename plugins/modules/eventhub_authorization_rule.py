@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: manage an Event Hubs shared access (SAS) authorization rule, optionally returning its keys."""
 
@@ -19,7 +20,7 @@ description:
     but its connection string carries C(EntityPath) and is refused on the Kafka endpoint, so no C(kafka) settings
     are returned for it.
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.azure
   - streamops.eventhub_connect.azure.attributes

@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: read an Event Hubs namespace, its hubs, its rules (never keys) and its topic budget."""
 
@@ -15,7 +16,7 @@ description:
     topics, the tier allows, uses and leaves free).
   - A namespace that does not exist is not an error; RV(exists) is then V(false).
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.azure
   - streamops.eventhub_connect.azure.info_module

@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: create, update or delete an Azure Event Hubs namespace."""
 
@@ -16,7 +17,7 @@ description:
   - Refuses a tier without a Kafka endpoint (Basic) unless O(require_kafka=false), and checks capacity and
     auto-inflate against the tier before any write.
 author:
-  - streamops platform team
+  - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.azure
   - streamops.eventhub_connect.azure.attributes

@@ -17,7 +17,10 @@ REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / "tests" / "output" / "collections"
 sys.path.insert(0, str(REPO / "tests" / "testbed"))
 
-from arm_double.fixtures import arm_double  # noqa: E402,F401  (re-exported fixture)
+from arm_double import fixtures as arm_double_fixtures  # noqa: E402
+
+# Re-exported so every test here can ask for the double.
+arm_double = arm_double_fixtures.arm_double
 
 FQCN = "streamops.eventhub_connect."
 

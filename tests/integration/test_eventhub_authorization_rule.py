@@ -59,15 +59,14 @@ def test_check_mode_on_a_fresh_rule_writes_nothing(arm_double: Any, standard_nam
     assert arm_double.writes() == []
 
 
-def test_keys_reach_the_registered_variable_but_never_the_output_at_vvvv(arm_double: Any, standard_namespace: str,
-                                                                        tmp_path: Path) -> None:
+def test_keys_reach_the_registered_variable_but_never_the_output_at_vvvv(
+        arm_double: Any, standard_namespace: str, tmp_path: Path) -> None:
     rule = unique("kafka-")
     saved = tmp_path / "registered.json"
     tasks = [
         dict(rule_task(standard_namespace, rule, rights=["Listen", "Send"], return_keys=True), register="sas"),
-        {"name": "keep what was registered", "ansible.builtin.copy": {"content": "{{ sas | to_json }}",
-                                                                       "dest": str(saved), "mode": "0600"},
-         "no_log": True},
+        {"name": "keep what was registered", "no_log": True,
+         "ansible.builtin.copy": {"content": "{{ sas | to_json }}", "dest": str(saved), "mode": "0600"}},
         {"name": "hub-level rule", FQCN + "eventhub_authorization_rule": {
             "namespace_name": standard_namespace, "name": rule, "eventhub_name": unique("hub-"), "return_keys": True},
          "ignore_errors": True},

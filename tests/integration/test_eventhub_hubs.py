@@ -127,7 +127,7 @@ def test_compaction_on_basic_is_refused(arm_double: Any, tmp_path: Path) -> None
 
 
 def test_hub_writes_survive_injected_429_and_500(arm_double: Any, standard_namespace: str, tmp_path: Path) -> None:
-    names = [unique("retry-") for _ in range(2)]
+    names = [unique("retry-%d-" % index) for index in range(2)]
     arm_double.clear_requests()
     arm_double.inject(429, count=1, method="PUT", path_regex="/eventhubs/")
     arm_double.inject(500, count=1, method="PUT", path_regex="/eventhubs/")
