@@ -173,9 +173,6 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     connector_names,
     poll_until,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
-    ServiceProxyTransport,
-)
 
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -218,6 +215,11 @@ def build_client(module: AnsibleModule) -> ConnectClient:
             url_password=params["url_password"],
         )  # type: Any
     else:
+        # imported here: the kubernetes library takes seconds to import, and URL mode needs none of it
+        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
+            ServiceProxyTransport,
+        )
+
         transport = ServiceProxyTransport(
             module, params["namespace"], params["service"], params["port"], params["scheme"]
         )
