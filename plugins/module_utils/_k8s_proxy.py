@@ -84,6 +84,8 @@ class ServiceProxyTransport:
                 query_params=parse_qsl(parts.query, keep_blank_values=True),
                 header_params={"Accept": "application/json"},
                 _request_timeout=timeout,
+                # raw response: the dynamic client's serializer expects an object and breaks on a JSON list
+                serialize=False,
             )
             return ConnectResponse(response.status, _text(response.data))
         except ApiException as err:
