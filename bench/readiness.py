@@ -145,7 +145,7 @@ def start_waiter(playbook: Path, url: str) -> subprocess.Popen:
 
 
 def returned_at(process: subprocess.Popen, name: str) -> float:
-    output, _ = process.communicate(timeout=900)
+    output = process.communicate(timeout=900)[0]
     match = RETURNED.search(output)
     if process.returncode != 0 or not match:
         raise RuntimeError("{0} failed (rc {1}):\n{2}".format(name, process.returncode, output[-3000:]))
