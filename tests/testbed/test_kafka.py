@@ -39,7 +39,7 @@ def kafka_env() -> dict[str, str]:
     if not path.is_file():
         pytest.skip(f"no Kafka testbed: {path} is absent (run `python tests/testbed/kafka.py up`)")
     pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+    return dict(pairs)
 
 
 def client_config(kafka_env: dict[str, str], username: str, password: str, bootstrap: str | None = None,
@@ -142,8 +142,9 @@ def test_follows_the_credentials_file_when_keys_change(kafka_env: dict[str, str]
     rotated = ("Endpoint=sb://rotated.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
                f"SharedAccessKey={uuid.uuid4().hex}=")
     config = client_config(kafka_env, USERNAME, rotated)
-    before, _ = fetch_metadata(config)
+    before, errors = fetch_metadata(config)
     assert before is None
+    assert KafkaError._AUTHENTICATION in error_codes(errors)
 
     current = credentials_file.read_bytes() if credentials_file.exists() else b""
     replace_atomically(credentials_file, current + f"{rotated}\n".encode())
@@ -165,8 +166,8 @@ def test_produce_and_consume_round_trip(kafka_env: dict[str, str]) -> None:
     producer.flush(60)
     assert delivered == [None]
 
-    consumer = Consumer(client_config(kafka_env, USERNAME, password, **{"group.id": topic,
-                                                                         "auto.offset.reset": "earliest"}))
+    settings = {"group.id": topic, "auto.offset.reset": "earliest"}
+    consumer = Consumer(client_config(kafka_env, USERNAME, password, **settings))
     try:
         consumer.subscribe([topic])
         deadline = time.monotonic() + 60

@@ -35,7 +35,7 @@ def state_dir() -> Path:
 
 def read_env(path: Path) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+    return dict(pairs)
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +155,26 @@ def answering(ip: str) -> bool:
     return http("GET", f"http://{ip}:8083/connectors")[0] == 200
 
 
+def body_if_ok(url: str) -> Any | None:
+    """The JSON body of a 200 answer, else None (refused, 404 while starting, 500/409 while rebalancing)."""
+    status, body = http("GET", url)
+    return body if status == 200 else None
+
+
+def two_pod_ips(core: client.CoreV1Api, namespace: str) -> dict[str, str] | None:
+    found = worker_ips(core, namespace)
+    return found if len(found) == 2 else None
+
+
+def both_connectors(ip: str) -> list[str] | None:
+    listed = body_if_ok(f"http://{ip}:8083/connectors")
+    return listed if listed is not None and sorted(listed) == ["lines-a", "lines-b"] else None
+
+
 def wait_for_workers(core: client.CoreV1Api, namespace: str) -> dict[str, str]:
     """Pod name -> IP of the Deployment's two pods, once both workers answer on their IPs."""
     started = time.monotonic()
-    ips = wait_for("two pods with IPs", lambda: (lambda found: found if len(found) == 2 else None)(
-        worker_ips(core, namespace)))
+    ips = wait_for("two pods with IPs", lambda: two_pod_ips(core, namespace))
     for ip in ips.values():
         wait_for(f"the worker on {ip}", lambda ip=ip: answering(ip))
     print(f"\n{namespace}: both workers answered GET /connectors after {time.monotonic() - started:.0f}s")
@@ -188,8 +203,8 @@ def process_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def test_worker_files_keep_the_connection_string_private(core: client.CoreV1Api, connect_namespace: str,
-                                                          testbed_env: dict[str, str]) -> None:
+def test_worker_files_keep_the_connection_string_private(
+        core: client.CoreV1Api, connect_namespace: str, testbed_env: dict[str, str]) -> None:
     namespace = connect_namespace
     ips = wait_for_workers(core, namespace)
     # The SAS key part: properties files escape the '=' and ':' of the rest of the string.
@@ -214,12 +229,10 @@ def test_workers_for_a_deployment_form_one_group_behind_the_service_proxy(
     put_connector(ip_a, "lines-a", f"{namespace}-a")
     put_connector(ip_b, "lines-b", f"{namespace}-b")
     for ip in (ip_a, ip_b):
-        listed = wait_for(f"both connectors listed by {ip}", lambda ip=ip: (lambda r: r[1] if r[0] == 200 and
-                          sorted(r[1]) == ["lines-a", "lines-b"] else None)(http("GET", f"http://{ip}:8083/connectors")))
-        assert sorted(listed) == ["lines-a", "lines-b"]
+        wait_for(f"both connectors listed by {ip}", lambda ip=ip: both_connectors(ip))
     # Reads too can fail while the group rebalances (500 RebalanceNeededException): ask again.
-    config_b = wait_for("lines-b's config from the other worker", lambda: (lambda r: r[1] if r[0] == 200 else None)(
-        http("GET", f"http://{ip_a}:8083/connectors/lines-b/config")), timeout=60)
+    config_b = wait_for("lines-b's config from the other worker",
+                        lambda: body_if_ok(f"http://{ip_a}:8083/connectors/lines-b/config"), timeout=60)
     assert config_b["connector.class"] == FILE_SOURCE and config_b["topic"] == f"{namespace}-b"
     assert sorted(wait_for("connectors through the proxy", lambda: proxy_connectors(core, namespace))) == \
         ["lines-a", "lines-b"]
@@ -233,6 +246,4 @@ def test_workers_for_a_deployment_form_one_group_behind_the_service_proxy(
     replacement = wait_for("a replacement pod with an IP", lambda: next(
         ((name, ip) for name, ip in worker_ips(core, namespace).items() if name not in (pod_a, pod_b)), None))
     wait_for(f"the replacement worker on {replacement[1]}", lambda: answering(replacement[1]))
-    listed = wait_for("both connectors listed by the replacement", lambda: (lambda r: r[1] if r[0] == 200 else None)(
-        http("GET", f"http://{replacement[1]}:8083/connectors")), timeout=60)
-    assert sorted(listed) == ["lines-a", "lines-b"]
+    assert wait_for("both connectors listed by the replacement", lambda: both_connectors(replacement[1]), timeout=60)
