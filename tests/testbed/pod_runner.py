@@ -483,14 +483,6 @@ class Runner:
         except Exception as error:  # pylint: disable=broad-exception-caught
             self.report_failure(f"kubeconfig unusable: {error}")
 
-    def shutdown(self) -> None:
-        for worker in self.workers.values():
-            signal_process(worker.pid, signal.SIGTERM)
-        for worker in list(self.workers.values()):
-            stop_worker(self.layout, worker)
-        self.workers.clear()
-
-
 def daemon() -> int:
     """The runner's main loop (started by `up` in its own session, logging to pod-runner.log)."""
     # pylint: disable=import-outside-toplevel
@@ -500,6 +492,8 @@ def daemon() -> int:
     kube_env = read_env_file(layout.root / "kube.env")
     kafka_env = read_env_file(layout.root / "kafka.env")
     layout.pods.mkdir(parents=True, exist_ok=True)
+    layout.pid.parent.mkdir(parents=True, exist_ok=True)
+    layout.pid.write_text(f"{os.getpid()}\n")  # also when started by hand, not by `up`
 
     def connect() -> Any:
         return client.CoreV1Api(config.new_client_from_config(config_file=kube_env["KUBECONFIG"]))
@@ -518,8 +512,8 @@ def daemon() -> int:
     try:
         runner.run(watch)
     finally:
-        log("stopping every worker")
-        runner.shutdown()
+        # Workers outlive the runner: a restarted runner adopts them, `down` stops them.
+        log(f"runner exiting; {len(runner.workers)} worker(s) left running for the next runner or `down`")
         layout.heartbeat.unlink(missing_ok=True)
     return 0
 
@@ -582,13 +576,15 @@ def down() -> None:
     layout = Layout(kafka.state_dir())
     pid = daemon_pid(layout)
     if pid is not None:
-        # The runner stops its workers on SIGTERM; allow it time for each of them.
-        terminate(pid, DAEMON_MARKER, timeout=STOP_TIMEOUT + 10)
+        terminate(pid, DAEMON_MARKER)
         log(f"runner stopped (pid {pid})")
     layout.pid.unlink(missing_ok=True)
-    for worker in recorded_workers(layout):
+    workers = recorded_workers(layout)
+    for worker in workers:
+        # All at once first: each JVM takes seconds to shut down.
         if worker.alive():
-            log(f"stopping leftover worker {worker.namespace}/{worker.name} (pid {worker.pid})")
+            signal_process(worker.pid, signal.SIGTERM)
+    for worker in workers:
         stop_worker(layout, worker)
     delete_pod_network()
     layout.heartbeat.unlink(missing_ok=True)
