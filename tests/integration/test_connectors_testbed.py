@@ -12,6 +12,7 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -69,7 +70,10 @@ class LiveTestbed:
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
         })
         command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", str(path), *args]
+        started = time.monotonic()
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
+        # shown with pytest -s: what a user waits for per run
+        print("%-28s %-18s %6.1f s" % (play["name"], " ".join(args) or "-", time.monotonic() - started))
         output = done.stdout + done.stderr
         try:
             document = json.loads(done.stdout)
@@ -161,7 +165,7 @@ def connect_play(namespace: str) -> Dict[str, Any]:
 
 def connectors_play(namespace: str, connectors: List[Dict[str, Any]], prune: bool = False) -> Dict[str, Any]:
     return {
-        "name": "Connectors",
+        "name": "Connectors (%d)" % len(connectors),
         "tasks": [{"name": "connectors", "ansible.builtin.include_role": {"name": "streamops.eventhub_connect.connectors"}}],
         "vars": {
             "ansible_python_interpreter": "{{ ansible_playbook_python }}",
