@@ -483,6 +483,7 @@ class Runner:
         except Exception as error:  # pylint: disable=broad-exception-caught
             self.report_failure(f"kubeconfig unusable: {error}")
 
+
 def daemon() -> int:
     """The runner's main loop (started by `up` in its own session, logging to pod-runner.log)."""
     # pylint: disable=import-outside-toplevel
