@@ -17,6 +17,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 
 export TESTBED_STATE ?= $(CURDIR)/tests/output/testbed
 TESTBED_ENV := $(TESTBED_STATE)/testbed.env
+# The env file is KEY=VALUE per line, unquoted (connection strings hold ';'), so no `source`.
+LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$line"; done < $(TESTBED_ENV)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
@@ -76,19 +78,17 @@ test-testbed: testbed-up ## Tests of the testbed itself and integration tests th
 	TESTBED_REQUIRED=1 $(PYTEST) -m testbed tests/integration
 
 molecule: testbed-up ## Molecule scenarios against the testbed
-	set -a; source $(TESTBED_ENV); set +a; cd extensions && $(BIN)/molecule test --all
+	$(LOAD_TESTBED_ENV); $(BIN)/molecule test --all
 
 test: test-fast ## Everything: sanity, lint, unit, ARM double, testbed, integration, molecule
 	$(MAKE) test-testbed
 	$(MAKE) molecule
 
 demo: testbed-up ## Set up, start the testbed, run site.yml and show the Connect endpoint
-	set -a; source $(TESTBED_ENV); set +a; \
-	  $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
+	$(LOAD_TESTBED_ENV); $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 
 bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run)
-	set -a; source $(TESTBED_ENV); set +a; \
-	  for b in bench/*.py; do $(BIN)/python $$b; done
+	$(LOAD_TESTBED_ENV); for b in bench/*.py; do $(BIN)/python $$b; done
 
 clean: testbed-down ## Remove generated state (keeps the build cache)
 	rm -rf tests/output
