@@ -225,6 +225,13 @@ def connector_names(payload: Any) -> List[str]:
 TRANSIENT_STATUSES = (409, 429, 502, 503, 504)
 
 
+def is_transient(response: ConnectResponse) -> bool:
+    # During a rebalance Connect may also answer 500 with a RebalanceNeededException.
+    return response.status in TRANSIENT_STATUSES or (
+        response.status == 500 and "RebalanceNeededException" in response.body
+    )
+
+
 def request_retrying(
     client: ConnectClient,
     method: str,
@@ -252,7 +259,7 @@ def request_retrying(
         except ConnectError as err:
             outcome["error"] = err
             return False
-        return outcome["response"].status not in TRANSIENT_STATUSES
+        return not is_transient(outcome["response"])
 
     try:
         poll_until(attempt, deadline, delays, client.request_timeout, sleep=sleep)

@@ -160,3 +160,9 @@ def test_proxy_transport_raises_on_connection_errors(monkeypatch):
     transport, _dynamic = proxy_transport(monkeypatch, ConnectionRefusedError(111, "Connection refused"))
     with pytest.raises(_connect.ConnectError, match="Connection refused"):
         _connect.ConnectClient(transport).request("GET", "/connectors")
+
+
+def test_rebalance_500_is_transient_but_other_500_is_final():
+    assert _connect.is_transient(_connect.ConnectResponse(500, '{"message":"RebalanceNeededException: rebalance"}'))
+    assert not _connect.is_transient(_connect.ConnectResponse(500, '{"error_code":500,"message":"boom"}'))
+    assert _connect.is_transient(_connect.ConnectResponse(409, ""))
