@@ -58,7 +58,7 @@ KWOK_PORT = 16247
 POD_CIDR = "198.18.0.0/16"
 SERVICE_CIDR = "198.19.0.0/24"
 SERVICE_IP = "198.19.0.1"
-NODE_IP_FALLBACK = "198.19.255.254"
+NODE_IP_FALLBACK = "198.19.254.254"
 ZONES = ("a", "b", "c")
 NODE_ALLOCATABLE = {"cpu": "16", "memory": "64Gi", "pods": "110"}
 SA_ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -609,7 +609,7 @@ def node_manifest(zone: str, index: int) -> dict[str, Any]:
             "allocatable": resources,
             "capacity": resources,
             "addresses": [
-                {"type": "InternalIP", "address": f"198.19.255.{index + 1}"},
+                {"type": "InternalIP", "address": f"198.19.254.{index + 1}"},
                 {"type": "Hostname", "address": name},
             ],
         },
