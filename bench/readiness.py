@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Readiness-detection lag: connect_ready vs. the uri + until loop cp-ansible ships (retries 40, delay 10).
 
