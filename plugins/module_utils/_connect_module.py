@@ -16,10 +16,6 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectClient,
     UrlTransport,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
-    ServiceProxyTransport,
-)
-
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
@@ -63,5 +59,10 @@ def build_connect_client(module: AnsibleModule, request_timeout: float) -> Conne
     else:
         if KUBERNETES_CORE_IMPORT_ERROR:
             module.fail_json(msg=missing_required_lib("kubernetes.core"), exception=KUBERNETES_CORE_IMPORT_ERROR)
+        # imported here: the kubernetes library takes seconds to import, and URL mode needs none of it
+        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
+            ServiceProxyTransport,
+        )
+
         transport = ServiceProxyTransport(module, params["namespace"], params["service"], params["port"], params["scheme"])
     return ConnectClient(transport, request_timeout=request_timeout)

@@ -157,30 +157,24 @@ endpoint:
 import traceback
 from typing import Any, Dict, List, Optional
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect import (
-    CONNECT_PROXY_ARG_SPEC,
-    CONNECT_URL_ARG_SPEC,
     ConnectClient,
     ConnectError,
     ConnectResponse,
     Deadline,
     DeadlineExceeded,
-    UrlTransport,
     backoff_delays,
     connector_names,
     poll_until,
 )
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-
-    KUBERNETES_CORE_IMPORT_ERROR = None
-except ImportError:
-    AUTH_ARG_SPEC = {}
-    KUBERNETES_CORE_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (
+    CONNECT_MODULE_KWARGS,
+    build_connect_client,
+    connect_argument_spec,
+)
 
 READINESS_ARG_SPEC = {
     "path": {"type": "str", "default": "/connectors"},
@@ -190,40 +184,6 @@ READINESS_ARG_SPEC = {
     "max_interval": {"type": "float", "default": 4},
     "request_timeout": {"type": "float", "default": 10},
 }
-
-
-def argument_spec() -> Dict[str, Any]:
-    spec = {}  # type: Dict[str, Any]
-    # kubernetes.core's auth options first; the shared TLS names then take the Connect docs
-    spec.update(AUTH_ARG_SPEC)
-    spec.update(CONNECT_URL_ARG_SPEC)
-    spec.update(CONNECT_PROXY_ARG_SPEC)
-    spec.update(READINESS_ARG_SPEC)
-    return spec
-
-
-def build_client(module: AnsibleModule) -> ConnectClient:
-    params = module.params
-    if params["url"]:
-        transport = UrlTransport(
-            params["url"],
-            validate_certs=params["validate_certs"],
-            ca_path=params["ca_path"],
-            client_cert=params["client_cert"],
-            client_key=params["client_key"],
-            url_username=params["url_username"],
-            url_password=params["url_password"],
-        )  # type: Any
-    else:
-        # imported here: the kubernetes library takes seconds to import, and URL mode needs none of it
-        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
-            ServiceProxyTransport,
-        )
-
-        transport = ServiceProxyTransport(
-            module, params["namespace"], params["service"], params["port"], params["scheme"]
-        )
-    return ConnectClient(transport, request_timeout=params["request_timeout"])
 
 
 class ReadinessWaiter:
@@ -299,7 +259,7 @@ def describe_worker(client: ConnectClient, waiter: ReadinessWaiter) -> Dict[str,
 
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
-    client = build_client(module)
+    client = build_connect_client(module, module.params["request_timeout"])
     waiter = ReadinessWaiter(client, params["path"], params["status_code"])
     deadline = Deadline(params["timeout"])
     delays = backoff_delays(params["interval"], params["max_interval"])
@@ -320,14 +280,8 @@ def run(module: AnsibleModule) -> Dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=[("url", "service")],
-        required_one_of=[("url", "service")],
-        required_by={"service": "namespace"},
-        supports_check_mode=True,
+        argument_spec=connect_argument_spec(READINESS_ARG_SPEC), supports_check_mode=True, **CONNECT_MODULE_KWARGS
     )
-    if KUBERNETES_CORE_IMPORT_ERROR and not module.params["url"]:
-        module.fail_json(msg=missing_required_lib("kubernetes.core"), exception=KUBERNETES_CORE_IMPORT_ERROR)
     try:
         module.exit_json(**run(module))
     except ConnectError as err:
