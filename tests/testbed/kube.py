@@ -143,6 +143,36 @@ def kwok_stages() -> Path:
     return kwok_bin_dir() / "stages.yaml"
 
 
+# Pods the pod runner gives a Connect worker get their readiness from its probes, not from kwok.
+RUNNER_ANNOTATION = "testbed.streamops.io/connect-worker"
+RUNNER_STAGE = HERE / "stages" / "pod-started-unready.yaml"
+POD_READY_SELECTOR = "  name: pod-ready\n"
+MATCH_EXPRESSIONS = "    matchExpressions:\n"
+NOT_RUNNER_POD = f"""\
+    - key: '.metadata.annotations["{RUNNER_ANNOTATION}"]'
+      operator: 'NotIn'
+      values:
+      - 'true'
+"""
+
+
+def write_runtime_stages(layout: Layout) -> Path:
+    """kwok's stages with pod-ready leaving the runner's pods to the runner's stage and probes."""
+    documents = kwok_stages().read_text().split("---\n")
+    for index, document in enumerate(documents):
+        if POD_READY_SELECTOR in document:
+            head, found, tail = document.partition(MATCH_EXPRESSIONS)
+            if not found:
+                raise TestbedError(f"kwok's pod-ready stage in {kwok_stages()} has no matchExpressions")
+            documents[index] = head + found + NOT_RUNNER_POD + tail
+            break
+    else:
+        raise TestbedError(f"kwok's pod-ready stage is missing from {kwok_stages()}")
+    documents.append(RUNNER_STAGE.read_text())
+    layout.kwok_stages.write_text("---\n".join(documents))
+    return layout.kwok_stages
+
+
 def write_kwok_stages(target: BuildTarget, out_dir: Path) -> None:
     """Copy kwok's stages out of the module cache, so runtime never depends on its layout."""
     module_dir = subprocess.run(
@@ -219,6 +249,10 @@ class Layout:
     @property
     def tokens(self) -> Path:
         return self.pki / "tokens.csv"
+
+    @property
+    def kwok_stages(self) -> Path:
+        return self.root / "kwok-stages.yaml"
 
     @property
     def env_file(self) -> Path:
@@ -428,7 +462,7 @@ def components(layout: Layout, tokens: dict[str, str]) -> list[Component]:
         ], lambda: http_ok(f"https://{HOST}:{SCHEDULER_PORT}/healthz",
                            context=insecure_context())),
         Component("kwok", kwok_bin_dir() / "kwok", KWOK_PORT, [
-            f"--kubeconfig={layout.kubeconfig('kwok')}", f"--config={kwok_stages()}",
+            f"--kubeconfig={layout.kubeconfig('kwok')}", f"--config={layout.kwok_stages}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
             f"--cidr={POD_CIDR}", f"--node-ip={NODE_IP_FALLBACK}",
@@ -657,6 +691,7 @@ def wait_for_cluster(api: Api, layout: Layout) -> None:
 def prepare(layout: Layout) -> dict[str, str]:
     layout.root.mkdir(parents=True, exist_ok=True)
     generate_pki(layout)
+    write_runtime_stages(layout)
     tokens = read_tokens(layout)
     for name, token in tokens.items():
         write_kubeconfig(layout, name, token)

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The pod runner: a real Kafka Connect worker for each Ready pod that asks for one.
+"""The pod runner: a real Kafka Connect worker, and the kubelet's readiness prober, for annotated pods.
 
     python tests/testbed/pod_runner.py build|up|down|status
 
-The testbed's Kubernetes has no kubelet: KWOK marks pods Ready and gives them IPs from
+The testbed's Kubernetes has no kubelet: KWOK runs pods on paper and gives them IPs from
 198.18.0.0/16. So that the API server's service proxy reaches something real, this runner
-watches pods in all namespaces and, for each Running and Ready pod with a pod IP annotated
+watches pods in all namespaces and, for each Running pod with a pod IP annotated
 `testbed.streamops.io/connect-worker: "true"`, starts a Connect worker configured from the pod's
 environment (resolved as a kubelet would, see worker_env.py), listening on the pod's IP inside
 the network namespace `streamops-pods`:
@@ -13,9 +13,16 @@ the network namespace `streamops-pods`:
   host  sop-host 198.19.255.1/30 --veth-- sop-pod 198.19.255.2/30 + one /32 per pod IP  netns
         route 198.18.0.0/16 via 198.19.255.2                  default via 198.19.255.1
 
+KWOK leaves these pods Running but not Ready (stages/pod-started-unready.yaml). The runner then
+does what the kubelet's prober does: it runs the container's readinessProbe (httpGet) against
+the worker, honouring its delay, period, timeout and thresholds, and writes the pod's Ready and
+ContainersReady conditions. A Deployment counts the replica, and a Service routes to it, only
+once its worker answers. Liveness probes are not run: a worker that exits is restarted with a
+kubelet-like back-off instead.
+
 The broker's PODS listener binds 198.19.255.1:9093; /etc/netns/streamops-pods/hosts (which
 `ip netns exec` mounts over /etc/hosts) maps the pods' bootstrap host names there. When the pod
-goes away (or loses its IP, readiness or annotation) its worker is stopped and the IP removed.
+goes away (or loses its IP or annotation) its worker is stopped and the IP removed.
 
 `up` starts the runner daemon (this file with `daemon`), which needs the `kubernetes` package;
 `build` only checks that the Connect worker's classpath is built (kafka.py builds it).
@@ -30,10 +37,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -61,6 +70,7 @@ STOP_TIMEOUT = 20.0
 CRASH_BACKOFF_FIRST = 10.0
 CRASH_BACKOFF_MAX = 300.0
 DAEMON_START_TIMEOUT = 30.0
+PROBE_TICK = 0.5
 
 
 def log(message: str) -> None:
@@ -232,6 +242,94 @@ def rest_connectors(url: str) -> str:
         return f"down ({getattr(error, 'reason', error)})"
 
 
+# -------------------------------------------------------------------- readiness
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A container's readinessProbe (httpGet) with the kubelet's defaults filled in."""
+
+    path: str
+    port: int
+    initial_delay: float = 0.0
+    period: float = 10.0
+    timeout: float = 1.0
+    success_threshold: int = 1
+    failure_threshold: int = 3
+
+    @classmethod
+    def of(cls, container: Mapping[str, Any]) -> Probe | None:
+        """None when the container has no readinessProbe: then it is ready while it runs."""
+        spec = container.get("readinessProbe")
+        if not spec:
+            return None
+        http_get = spec.get("httpGet")
+        if not http_get or http_get.get("scheme", "HTTP").upper() != "HTTP":
+            raise worker_env.WorkerEnvError("the testbed runs readiness probes of type httpGet over HTTP only, "
+                                            f"not {sorted(spec)}")
+        port = http_get.get("port")
+        if isinstance(port, str) and not port.isdigit():
+            named = [p["containerPort"] for p in container.get("ports") or [] if p.get("name") == port]
+            if not named:
+                raise worker_env.WorkerEnvError(f"the readinessProbe names port {port!r}, which the container lacks")
+            port = named[0]
+        return cls(path=http_get.get("path") or "/", port=int(port),
+                   initial_delay=float(spec.get("initialDelaySeconds") or 0),
+                   period=float(spec.get("periodSeconds") or 10), timeout=float(spec.get("timeoutSeconds") or 1),
+                   success_threshold=int(spec.get("successThreshold") or 1),
+                   failure_threshold=int(spec.get("failureThreshold") or 3))
+
+    def passes(self, pod_ip: str) -> bool:
+        """One probe as the kubelet runs it: any status from 200 to 399 within the timeout is a success."""
+        try:
+            with urllib.request.urlopen(f"http://{pod_ip}:{self.port}{self.path}", timeout=self.timeout) as answer:
+                return 200 <= answer.status < 400
+        except (OSError, ValueError):  # refused, timed out, 4xx/5xx (HTTPError is an OSError)
+            return False
+
+
+@dataclass
+class Readiness:
+    """The kubelet's readiness state for one container: not ready until the probe passes."""
+
+    probe: Probe | None
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    streak: int = 0  # consecutive results that disagree with `ready`
+    next_probe: float = 0.0
+
+    def update(self, now: float, running: bool, pod_ip: str) -> bool:
+        """Probe if one is due and return the verdict; a stopped container is not ready at once."""
+        if not running:
+            self.ready, self.streak = False, 0
+        elif self.probe is None:
+            self.ready = True
+        elif now >= max(self.next_probe, self.started + self.probe.initial_delay):
+            self.next_probe = now + self.probe.period
+            passed = self.probe.passes(pod_ip)
+            self.streak = 0 if passed == self.ready else self.streak + 1
+            threshold = self.probe.failure_threshold if self.ready else self.probe.success_threshold
+            if self.streak >= threshold:
+                self.ready, self.streak = passed, 0
+        return self.ready
+
+
+def readiness_patch(container: str, ready: bool) -> dict[str, Any]:
+    """A strategic merge patch of the pod status, as the kubelet's status manager writes it."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reason = None if ready else "ContainersNotReady"  # None removes a reason left from before
+    return {"status": {
+        "conditions": [{"type": kind, "status": str(ready), "lastTransitionTime": now, "reason": reason}
+                       for kind in ("Ready", "ContainersReady")],
+        "containerStatuses": [{"name": container, "ready": ready}],
+    }}
+
+
+def pod_is_ready(pod: Mapping[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
 # --------------------------------------------------------------------- workers
 
 WORKER_MARKER = b"org.apache.kafka.connect.cli.ConnectDistributed"
@@ -261,6 +359,9 @@ class Worker:
     pid: int
     rest_url: str
     process: subprocess.Popen[bytes] | None = None
+    container: str = ""
+    readiness: Readiness = field(default_factory=lambda: Readiness(None))
+    pod_ready: bool | None = None  # the pod's Ready condition, as last seen
 
     @property
     def key(self) -> tuple[str, str]:
@@ -336,18 +437,20 @@ def recorded_workers(layout: Layout) -> list[Worker]:
 
 
 def wants_worker(pod: Mapping[str, Any]) -> bool:
-    """Running, Ready, not terminating, annotated, and with an IP from the pod range."""
+    """Running, not terminating, annotated, and with an IP from the pod range (Ready is the runner's to say)."""
     metadata, status = pod.get("metadata") or {}, pod.get("status") or {}
     if (metadata.get("annotations") or {}).get(ANNOTATION) != "true" or metadata.get("deletionTimestamp"):
         return False
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
     pod_ip = status.get("podIP")
-    return (status.get("phase") == "Running" and ready and bool(pod_ip)
-            and ipaddress.ip_address(pod_ip) in POD_CIDR)
+    return status.get("phase") == "Running" and bool(pod_ip) and ipaddress.ip_address(pod_ip) in POD_CIDR
 
 
 class Runner:
-    """Keeps one worker per wanted pod: reconciles on every watch event and on every re-list."""
+    """Keeps one worker per wanted pod: reconciles on every watch event and on every re-list.
+
+    A second thread plays the kubelet's prober: it runs each pod's readinessProbe against its worker
+    and writes the pod's Ready condition, so Services route only to workers that answer.
+    """
 
     def __init__(self, layout: Layout, connect: Callable[[], Any], kafka_env: Mapping[str, str]) -> None:
         self.layout = layout
@@ -356,6 +459,7 @@ class Runner:
         self.kafka_env = kafka_env
         self.serialize = self.core.api_client.sanitize_for_serialization
         self.workers: dict[tuple[str, str], Worker] = {}
+        self.lock = threading.Lock()  # guards `workers` between the watch loop and the prober
         self.failed: dict[tuple[str, str], str] = {}
         self.backoff: dict[tuple[str, str], tuple[int, float]] = {}  # crashes so far, no restart before
         self.stopping = False
@@ -391,10 +495,14 @@ class Runner:
         wanted = not deleted and wants_worker(pod)
         current = worker is not None and worker.uid == pod["metadata"].get("uid") \
             and worker.pod_ip == (pod.get("status") or {}).get("podIP")
+        if worker is not None and wanted and current:
+            worker.pod_ready = pod_is_ready(pod)
+            if worker.readiness.probe is None and not worker.container:
+                self.adopt_probe(worker, pod)  # adopted from a previous runner: probe from the pod again
         if worker is not None and wanted and current and not worker.alive():
             self.record_crash(key, worker)
         elif worker is not None and not (wanted and current):
-            log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): pod gone or not ready")
+            log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): pod gone, not running or not annotated")
             self.stop(key)
         if wanted and key not in self.workers and time.monotonic() >= self.backoff.get(key, (0, 0.0))[1]:
             self.start(key, pod)
@@ -411,9 +519,19 @@ class Runner:
             f"see {self.layout.worker_dir(*key) / 'worker.log'}")
         self.stop(key)
 
+    def adopt_probe(self, worker: Worker, pod: Mapping[str, Any]) -> None:
+        try:
+            container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
+            worker.readiness = Readiness(Probe.of(container))
+            worker.container = container["name"]
+        except worker_env.WorkerEnvError as error:
+            log(f"worker {worker.namespace}/{worker.name}: cannot probe it: {error}")
+
     def start(self, key: tuple[str, str], pod: Mapping[str, Any]) -> None:
         try:
             spec = self.spec_for(pod)
+            container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
+            probe = Probe.of(container)
         except worker_env.WorkerEnvError as error:
             if self.failed.get(key) != str(error):
                 log(f"cannot start a worker for {key[0]}/{key[1]}: {error}")
@@ -421,12 +539,15 @@ class Runner:
             return
         self.failed.pop(key, None)
         worker = start_worker(self.layout, pod, spec, self.kafka_env)
-        self.workers[key] = worker
+        worker.container, worker.readiness, worker.pod_ready = container["name"], Readiness(probe), pod_is_ready(pod)
+        with self.lock:
+            self.workers[key] = worker
         log(f"started worker {key[0]}/{key[1]} (pid {worker.pid}) on {worker.rest_url}, "
             f"{spec.convention} convention, heap {spec.heap_opts}")
 
     def stop(self, key: tuple[str, str]) -> None:
-        worker = self.workers.pop(key)
+        with self.lock:
+            worker = self.workers.pop(key)
         # KWOK hands a freed IP to the next pod at once; the newcomer's worker may already hold it.
         shared = any(other.pod_ip == worker.pod_ip for other in self.workers.values())
         stop_worker(self.layout, worker, keep_ip=shared)
@@ -447,7 +568,46 @@ class Runner:
         self.layout.heartbeat.write_text(json.dumps({"pid": os.getpid(), "time": time.time(),
                                                      "workers": len(self.workers)}), encoding="utf-8")
 
+    def probe_forever(self) -> None:
+        """The prober thread: every tick, each worker's probe if due; a changed verdict goes to the pod."""
+        core = None
+        while not self.stopping:
+            try:
+                core = core or self.connect()
+                with self.lock:
+                    workers = list(self.workers.values())
+                for worker in workers:
+                    ready = worker.readiness.update(time.monotonic(), worker.alive(), worker.pod_ip)
+                    if worker.container and ready != worker.pod_ready:
+                        self.write_readiness(core, worker, ready)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                self.report_failure(f"prober: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}")
+                core = None
+                time.sleep(2)
+            time.sleep(PROBE_TICK)
+
+    def write_readiness(self, core: Any, worker: Worker, ready: bool) -> None:
+        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+        patch = readiness_patch(worker.container, ready)
+        patch["metadata"] = {"uid": worker.uid}  # never a newer pod that took the same name
+        try:
+            core.patch_namespaced_pod_status(worker.name, worker.namespace, patch,
+                                             _content_type="application/strategic-merge-patch+json")
+        except ApiException as error:
+            if error.status not in (404, 409, 422):  # the pod is gone or is a newer one
+                raise
+            return
+        worker.pod_ready = ready
+        if not worker.alive():
+            why = "its worker stopped"
+        elif worker.readiness.probe is None:
+            why = "no readinessProbe, its worker runs"
+        else:
+            why = f"GET {worker.readiness.probe.path} {'passed' if ready else 'failed'}"
+        log(f"pod {worker.namespace}/{worker.name} is {'Ready' if ready else 'not Ready'}: {why}")
+
     def run(self, watch_module: Any) -> None:
+        threading.Thread(target=self.probe_forever, name="prober", daemon=True).start()
         while not self.stopping:
             try:
                 listing = self.core.list_pod_for_all_namespaces()

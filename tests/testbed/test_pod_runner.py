@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The pod runner gives Ready pods real Kafka Connect workers that the API server can reach.
+"""The pod runner gives annotated pods real Kafka Connect workers that the API server can reach,
+and makes a pod Ready only while its worker answers the pod's readinessProbe.
 
 Runs against the testbed's kube, kafka and pods components (`python tests/testbed/testbed.py up`);
 skipped only when `$TESTBED_STATE/kube.env` or `kafka.env` is absent.
@@ -122,6 +123,8 @@ def connect_namespace(core: client.CoreV1Api, apps: client.AppsV1Api, testbed_en
             "ports": [{"name": "rest", "containerPort": 8083}],
             "envFrom": [{"configMapRef": {"name": "connect"}}, {"secretRef": {"name": "connect-sasl"}}],
             "env": [{"name": "ADVERTISED_HOST_NAME", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+            "readinessProbe": {"httpGet": {"path": "/connectors", "port": "rest"}, "periodSeconds": 2,
+                               "failureThreshold": 1},
         }
         apps.create_namespaced_deployment(namespace, {
             "metadata": {"name": "connect"},
@@ -201,6 +204,56 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def pod_readiness(core: client.CoreV1Api, namespace: str) -> dict[str, tuple[str, bool]]:
+    """Pod name -> (IP, Ready) of the live pods that are Running with an IP."""
+    found = {}
+    for pod in core.list_namespaced_pod(namespace).items:
+        if pod.status.phase == "Running" and pod.status.pod_ip and not pod.metadata.deletion_timestamp:
+            ready = any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+            found[pod.metadata.name] = (pod.status.pod_ip, ready)
+    return found
+
+
+def two_running(core: client.CoreV1Api, namespace: str,
+                ready: bool = False) -> dict[str, tuple[str, bool]] | None:
+    """Both pods of the Deployment, once Running with IPs (and Ready, if asked)."""
+    found = pod_readiness(core, namespace)
+    return found if len(found) == 2 and (not ready or all(r for _, r in found.values())) else None
+
+
+def ready_endpoints(core: client.CoreV1Api, namespace: str) -> set[str]:
+    """The addresses the Service `connect` routes to, from its EndpointSlices."""
+    slices = client.DiscoveryV1Api(core.api_client).list_namespaced_endpoint_slice(
+        namespace, label_selector="kubernetes.io/service-name=connect").items
+    return {address for endpoint_slice in slices for endpoint in endpoint_slice.endpoints or []
+            if endpoint.conditions and endpoint.conditions.ready for address in endpoint.addresses}
+
+
+def test_pods_are_ready_only_while_their_workers_answer_the_readiness_probe(
+        core: client.CoreV1Api, connect_namespace: str) -> None:
+    namespace = connect_namespace
+    # Running with an IP at once, but a JVM takes seconds to answer: not Ready, not routed to.
+    running = wait_for("two Running pods with IPs", lambda: two_running(core, namespace), timeout=60, interval=0.5)
+    assert not any(answering(ip) for ip, _ in running.values()), "a worker answered before the test could look"
+    assert [ready for _, ready in running.values()] == [False, False]
+    assert ready_endpoints(core, namespace) == set()
+
+    ready = wait_for("both pods Ready", lambda: two_running(core, namespace, ready=True))
+    assert all(answering(ip) for ip, _ in ready.values())
+    assert wait_for("both pods behind the Service", lambda: ready_endpoints(core, namespace) == {
+        ip for ip, _ in ready.values()}, timeout=30)
+
+    # A worker that dies makes its pod not Ready; the Service keeps answering through the other one.
+    victim, (victim_ip, _) = sorted(ready.items())[0]
+    os.kill(worker_record(namespace, victim)["pid"], 9)
+    wait_for(f"{victim} not Ready", lambda: not pod_readiness(core, namespace)[victim][1], timeout=30, interval=0.5)
+    wait_for(f"{victim_ip} out of the Service", lambda: victim_ip not in ready_endpoints(core, namespace), timeout=30)
+    assert proxy_connectors(core, namespace) is not None
+    # Restarted after the runner's back-off, it is Ready again once its new worker answers.
+    wait_for(f"{victim} Ready again", lambda: pod_readiness(core, namespace)[victim][1])
+    assert answering(victim_ip)
 
 
 def test_worker_files_keep_the_connection_string_private(
