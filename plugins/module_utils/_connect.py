@@ -229,7 +229,23 @@ def is_transient(response: ConnectResponse) -> bool:
     # During a rebalance Connect may also answer 500 with a RebalanceNeededException.
     return response.status in TRANSIENT_STATUSES or (
         response.status == 500 and "RebalanceNeededException" in response.body
-    )
+    ) or is_starting_worker(response)
+
+
+def is_starting_worker(response: ConnectResponse) -> bool:
+    """A 404 from a worker whose REST server is up but whose resources are not registered yet.
+
+    Connect's own 404s (unknown connector, unknown path) carry an ``error_code``; the API server's
+    (no such Service) is a ``Status``. Before Connect registers its resources, its web server
+    answers 404 with neither, and a moment later the same request succeeds.
+    """
+    if response.status != 404:
+        return False
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        return True  # the web server's HTML error page
+    return isinstance(payload, dict) and "error_code" not in payload and payload.get("kind") != "Status"
 
 
 def request_retrying(

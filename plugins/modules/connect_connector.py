@@ -19,8 +19,9 @@ description:
   - Sets the run state with V(PUT .../pause), V(PUT .../resume) or V(PUT .../stop) only when the
     connector is not in it already, and restarts failed instances with
     V(POST .../restart?includeTasks=true&onlyFailed=true) when asked.
-  - Retries while Connect answers 409 (a rebalance is in progress) or the service proxy has no
-    ready endpoint, until O(timeout). Any worker accepts the calls; it forwards writes to the leader.
+  - Retries while Connect answers 409 (a rebalance is in progress), 500 with a C(RebalanceNeededException),
+    or 404 from a worker that is still starting (no C(error_code) in the answer), or while the service
+    proxy has no ready endpoint, until O(timeout). Any worker accepts the calls; it forwards writes to the leader.
   - Values of keys that look like credentials (names containing C(password), C(secret), C(jaas),
     C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are never shown;
     they are replaced by C(********) in RV(config) and in the diff, and masked anywhere else in the
@@ -85,7 +86,7 @@ options:
   timeout:
     description:
       - Seconds to keep retrying a call that Connect answers with 409 (rebalance) or the proxy with
-        502-504, and the deadline of O(wait).
+        502-504 (see the description for every answer that is retried), and the deadline of O(wait).
     type: float
     default: 120
   request_timeout:

@@ -15,8 +15,9 @@ description:
   - Values of keys that look like credentials (names containing C(password), C(secret), C(jaas),
     C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are replaced by
     C(********) unless O(show_secrets=true), and masked anywhere else in the output.
-  - Retries while Connect answers 409 (a rebalance is in progress) or the service proxy has no
-    ready endpoint, until O(timeout).
+  - Retries while Connect answers 409 (a rebalance is in progress), 500 with a C(RebalanceNeededException),
+    or 404 from a worker that is still starting (no C(error_code) in the answer), or while the service
+    proxy has no ready endpoint, until O(timeout).
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:

@@ -162,6 +162,19 @@ def test_proxy_transport_raises_on_connection_errors(monkeypatch):
         _connect.ConnectClient(transport).request("GET", "/connectors")
 
 
+@pytest.mark.parametrize("body, transient", [
+    # the web server before Connect registered its resources (Jetty's JSON and HTML error pages)
+    ('{"url":"http://10.0.0.7:8083/connectors","status":"404","message":"Not Found"}', True),
+    ("<html><body><h2>HTTP ERROR 404 Not Found</h2></body></html>", True),
+    # Connect itself: the connector does not exist
+    ('{"error_code":404,"message":"Connector lines not found"}', False),
+    # the API server: there is no such Service
+    ('{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}', False),
+])
+def test_only_a_404_from_a_starting_worker_is_transient(body, transient):
+    assert _connect.is_transient(_connect.ConnectResponse(404, body)) is transient
+
+
 def test_rebalance_500_is_transient_but_other_500_is_final():
     assert _connect.is_transient(_connect.ConnectResponse(500, '{"message":"RebalanceNeededException: rebalance"}'))
     assert not _connect.is_transient(_connect.ConnectResponse(500, '{"error_code":500,"message":"boom"}'))
