@@ -250,7 +250,8 @@ def test_pods_are_ready_only_while_their_workers_answer_the_readiness_probe(
     os.kill(worker_record(namespace, victim)["pid"], 9)
     wait_for(f"{victim} not Ready", lambda: not pod_readiness(core, namespace)[victim][1], timeout=30, interval=0.5)
     wait_for(f"{victim_ip} out of the Service", lambda: victim_ip not in ready_endpoints(core, namespace), timeout=30)
-    assert proxy_connectors(core, namespace) is not None
+    assert wait_for("the Service answering through the other worker",
+                    lambda: proxy_connectors(core, namespace) is not None, timeout=15, interval=1)
     # Restarted after the runner's back-off, it is Ready again once its new worker answers.
     wait_for(f"{victim} Ready again", lambda: pod_readiness(core, namespace)[victim][1])
     assert answering(victim_ip)
