@@ -42,10 +42,11 @@ options:
   sku:
     description:
       - Pricing tier. V(Basic) has no Kafka endpoint.
+      - Defaults to V(Standard) on create; unset keeps the current tier, so a run that leaves it out
+        never moves an existing V(Premium) namespace.
       - Dedicated namespaces live in a cluster and are not created by this module.
     type: str
     choices: [Basic, Standard, Premium]
-    default: Standard
   require_kafka:
     description:
       - Refuse a tier without a Kafka endpoint. Set V(false) to allow V(Basic) when Kafka is not needed.
@@ -69,10 +70,11 @@ options:
       - Spread the namespace over availability zones. Defaults to V(false) on create; unset keeps the current value.
     type: bool
   minimum_tls_version:
-    description: Oldest TLS version clients may use.
+    description:
+      - Oldest TLS version clients may use. Defaults to V(1.2) on create; unset keeps the current value,
+        so a run that leaves it out never lowers it.
     type: str
     choices: ['1.0', '1.1', '1.2', '1.3']
-    default: '1.2'
   public_network_access:
     description:
       - Whether the namespace answers on public networks. Defaults to V(Enabled) on create; unset keeps the
@@ -239,13 +241,13 @@ ARGUMENT_SPEC: Dict[str, Any] = {
     "resource_group": {"type": "str", "required": True},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "location": {"type": "str"},
-    "sku": {"type": "str", "choices": ["Basic", "Standard", "Premium"], "default": "Standard"},
+    "sku": {"type": "str", "choices": ["Basic", "Standard", "Premium"]},
     "require_kafka": {"type": "bool", "default": True},
     "capacity": {"type": "int"},
     "auto_inflate": {"type": "bool"},
     "maximum_throughput_units": {"type": "int"},
     "zone_redundant": {"type": "bool"},
-    "minimum_tls_version": {"type": "str", "choices": ["1.0", "1.1", "1.2", "1.3"], "default": "1.2"},
+    "minimum_tls_version": {"type": "str", "choices": ["1.0", "1.1", "1.2", "1.3"]},
     "public_network_access": {"type": "str", "choices": ["Enabled", "Disabled", "SecuredByPerimeter"]},
     "disable_local_auth": {"type": "bool"},
     "tags": {"type": "dict"},

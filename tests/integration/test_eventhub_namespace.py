@@ -59,6 +59,22 @@ def test_check_mode_on_a_fresh_target_predicts_change_and_writes_nothing(arm_dou
     assert arm_double.namespace(name) is None
 
 
+def test_leaving_out_tier_and_tls_keeps_what_an_existing_namespace_has(arm_double: Any, tmp_path: Path) -> None:
+    name = unique("ehns-")
+    created = run_tasks(arm_double, tmp_path, [namespace_task(name, sku="Premium", capacity=2,
+                                                              minimum_tls_version="1.3")])
+    assert created.returncode == 0, created.output
+    arm_double.clear_requests()
+    for extra in (["--check", "--diff"], []):
+        run = run_tasks(arm_double, tmp_path, [namespace_task(name)], *extra)
+        assert run.returncode == 0, run.output
+        assert run.task("namespace")["changed"] is False
+    assert arm_double.writes() == []
+    stored = arm_double.namespace(name)
+    assert (stored["sku"]["name"], stored["sku"]["capacity"]) == ("Premium", 2)
+    assert stored["properties"]["minimumTlsVersion"] == "1.3"
+
+
 def test_basic_is_refused_without_kafka_opt_out_and_nothing_is_written(arm_double: Any, tmp_path: Path) -> None:
     name = unique("ehns-")
     arm_double.clear_requests()
