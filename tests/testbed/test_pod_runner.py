@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 import pytest
 
@@ -206,21 +206,25 @@ def process_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def pod_readiness(core: client.CoreV1Api, namespace: str) -> dict[str, tuple[str, bool]]:
-    """Pod name -> (IP, Ready) of the live pods that are Running with an IP."""
+class PodState(NamedTuple):
+    ip: str
+    ready: bool
+
+
+def pod_readiness(core: client.CoreV1Api, namespace: str) -> dict[str, PodState]:
+    """Pod name -> IP and Ready condition of the live pods that are Running with an IP."""
     found = {}
     for pod in core.list_namespaced_pod(namespace).items:
         if pod.status.phase == "Running" and pod.status.pod_ip and not pod.metadata.deletion_timestamp:
             ready = any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
-            found[pod.metadata.name] = (pod.status.pod_ip, ready)
+            found[pod.metadata.name] = PodState(pod.status.pod_ip, ready)
     return found
 
 
-def two_running(core: client.CoreV1Api, namespace: str,
-                ready: bool = False) -> dict[str, tuple[str, bool]] | None:
+def two_running(core: client.CoreV1Api, namespace: str, ready: bool = False) -> dict[str, PodState] | None:
     """Both pods of the Deployment, once Running with IPs (and Ready, if asked)."""
     found = pod_readiness(core, namespace)
-    return found if len(found) == 2 and (not ready or all(r for _, r in found.values())) else None
+    return found if len(found) == 2 and (not ready or all(pod.ready for pod in found.values())) else None
 
 
 def ready_endpoints(core: client.CoreV1Api, namespace: str) -> set[str]:
@@ -236,24 +240,25 @@ def test_pods_are_ready_only_while_their_workers_answer_the_readiness_probe(
     namespace = connect_namespace
     # Running with an IP at once, but a JVM takes seconds to answer: not Ready, not routed to.
     running = wait_for("two Running pods with IPs", lambda: two_running(core, namespace), timeout=60, interval=0.5)
-    assert not any(answering(ip) for ip, _ in running.values()), "a worker answered before the test could look"
-    assert [ready for _, ready in running.values()] == [False, False]
+    assert not any(answering(pod.ip) for pod in running.values()), "a worker answered before the test could look"
+    assert [pod.ready for pod in running.values()] == [False, False]
     assert ready_endpoints(core, namespace) == set()
 
     ready = wait_for("both pods Ready", lambda: two_running(core, namespace, ready=True))
-    assert all(answering(ip) for ip, _ in ready.values())
+    assert all(answering(pod.ip) for pod in ready.values())
     assert wait_for("both pods behind the Service", lambda: ready_endpoints(core, namespace) == {
-        ip for ip, _ in ready.values()}, timeout=30)
+        pod.ip for pod in ready.values()}, timeout=30)
 
     # A worker that dies makes its pod not Ready; the Service keeps answering through the other one.
-    victim, (victim_ip, _) = sorted(ready.items())[0]
+    victim = sorted(ready)[0]
+    victim_ip = ready[victim].ip
     os.kill(worker_record(namespace, victim)["pid"], 9)
-    wait_for(f"{victim} not Ready", lambda: not pod_readiness(core, namespace)[victim][1], timeout=30, interval=0.5)
+    wait_for(f"{victim} not Ready", lambda: not pod_readiness(core, namespace)[victim].ready, timeout=30, interval=0.5)
     wait_for(f"{victim_ip} out of the Service", lambda: victim_ip not in ready_endpoints(core, namespace), timeout=30)
     assert wait_for("the Service answering through the other worker",
                     lambda: proxy_connectors(core, namespace) is not None, timeout=15, interval=1)
     # Restarted after the runner's back-off, it is Ready again once its new worker answers.
-    wait_for(f"{victim} Ready again", lambda: pod_readiness(core, namespace)[victim][1])
+    wait_for(f"{victim} Ready again", lambda: pod_readiness(core, namespace)[victim].ready)
     assert answering(victim_ip)
 
 
