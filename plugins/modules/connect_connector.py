@@ -34,7 +34,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reads the connector and reports the changes and diff a real run would make, without making them.
+    description:
+      - Reads the connector and reports the changes and diff a real run would make, without making them.
+      - A config that would be written is first checked with Connect's own validation
+        (V(PUT /connector-plugins/CLASS/config/validate)), so check mode fails where the real run would.
   diff_mode:
     support: full
     description: Shows the config (secrets redacted) and run state before and after.
@@ -390,6 +393,8 @@ class ConnectorManager:
         target = TARGET_RUN_STATE.get(state)
         keys = changed_keys(before, after)
 
+        if self.module.check_mode and (before is None or keys):
+            self.validate(after)
         if before is None:
             self.create(after, target)
         elif keys:
@@ -416,6 +421,22 @@ class ConnectorManager:
                 "after": {"config": diff["after"], "state": expected_state},
             },
         )
+
+    def validate(self, config: Dict[str, str]) -> None:
+        """Connect's validation of a config, which a real write runs too: check mode fails where a run would."""
+        plugin = config.get("connector.class")
+        if not plugin:
+            raise ConnectorError("config of connector {0} has no connector.class".format(self.name))
+        path = "/connector-plugins/" + quote(plugin, safe="") + "/config/validate"
+        payload = self.call("PUT", path, config, ok=(200,)).json()
+        if not payload.get("error_count"):
+            return
+        errors = []
+        for item in payload.get("configs") or []:
+            value = item.get("value") or {}
+            errors.extend("{0}: {1}".format(value.get("name"), error) for error in value.get("errors") or [])
+        raise ConnectorError("Connect would refuse the config of connector {0} ({1} error(s)): {2}".format(
+            self.name, payload["error_count"], "; ".join(errors)))
 
     def create(self, config: Dict[str, str], target: Optional[str]) -> None:
         if target in ("PAUSED", "STOPPED"):

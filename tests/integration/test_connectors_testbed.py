@@ -248,6 +248,17 @@ def test_connector_lifecycle_on_two_real_workers(testbed: LiveTestbed, connect_n
     assert predicted["changed"] is True and predicted["changed_keys"] == ["topic"]
     assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines"
 
+    # a config Connect refuses: check mode fails as the real run does, and nothing changes
+    invalid = file_source("lines-v2")
+    del invalid["config"]["topic"]
+    for extra in (("--check",), ()):
+        rc, document, output = testbed.playbook(connectors_play(namespace, [invalid]), *extra)
+        assert rc != 0, extra
+        refused = task_results(document, "Apply each connector of connectors_list")[0]
+        assert refused["failed"] is True and 'Missing required configuration "topic"' in refused["msg"], refused
+        assert SECRET not in output
+    assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines"
+
     # a changed setting is written and read back
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines-v2")]))
     assert rc == 0, failures(document)

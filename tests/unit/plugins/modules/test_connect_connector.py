@@ -81,7 +81,22 @@ class FakeConnect:
         self.connectors[name] = {"config": stored, "state": state, "task_state": task_state or state}
 
     def writes(self) -> list:
-        return [request for request in self.requests if not request.startswith("GET ")]
+        """Requests that change something: not reads, not validation."""
+        return [request for request in self.requests
+                if not request.startswith("GET ") and not request.endswith("/config/validate")]
+
+    def validations(self) -> list:
+        return [request for request in self.requests if request.endswith("/config/validate")]
+
+    @staticmethod
+    def validate(body: dict) -> dict:
+        """Connect's answer to PUT /connector-plugins/CLASS/config/validate, for the keys it requires."""
+        configs = []
+        for key in ("connector.class", "topic", "tasks.max"):
+            errors = [] if body.get(key) else ['Missing required configuration "{0}" which has no default value.'.format(key)]
+            configs.append({"definition": {"name": key}, "value": {"name": key, "value": body.get(key), "errors": errors}})
+        return {"name": body.get("connector.class"), "error_count": sum(len(c["value"]["errors"]) for c in configs),
+                "groups": ["Common"], "configs": configs}
 
     def status(self, name: str) -> dict:
         entry = self.connectors[name]
@@ -117,6 +132,8 @@ class FakeConnect:
                     return 409, {"error_code": 409, "message": "Connector {0} already exists".format(name)}
                 self.add(name, body["config"], state=body.get("initial_state", "RUNNING"))
                 return 201, {"name": name, "config": self.connectors[name]["config"], "tasks": [], "type": "source"}
+            if segments[0] == "connector-plugins" and segments[2:] == ["config", "validate"] and method == "PUT":
+                return 200, self.validate(body)
             if len(segments) < 2 or segments[0] != "connectors":
                 return 404, {"error_code": 404, "message": "HTTP 404 Not Found"}
             name, action = segments[1], (segments[2] if len(segments) > 2 else None)
@@ -279,6 +296,21 @@ def test_check_mode_update_and_delete_change_nothing(connect):
     assert connect.writes() == []
     assert connect.connectors["lines"]["config"]["topic"] == "lines"
     assert connect.connectors["lines"]["state"] == "RUNNING"
+    # the config that would be written was validated; a run-state change or a delete needs none
+    assert connect.validations() == [
+        "PUT /connector-plugins/org.apache.kafka.connect.file.FileStreamSourceConnector/config/validate"]
+
+
+def test_check_mode_fails_like_the_run_on_a_config_connect_refuses(connect):
+    invalid = dict(SOURCE_CONFIG, topic=None)
+    result = apply(connect, config=invalid, check=True)
+    assert result["failed"] is True
+    assert result["msg"] == ('Connect would refuse the config of connector lines (1 error(s)): topic: '
+                             'Missing required configuration "topic" which has no default value.')
+    assert connect.writes() == []
+    connect.add("lines", SOURCE_CONFIG)
+    assert apply(connect, config=SOURCE_CONFIG, check=True)["changed"] is False
+    assert len(connect.validations()) == 1  # an unchanged config is not validated again
 
 
 # --- run states --------------------------------------------------------------------------------
