@@ -325,6 +325,23 @@ def readiness_patch(container: str, ready: bool) -> dict[str, Any]:
     }}
 
 
+def pod_readiness(pod: Mapping[str, Any], adopted: bool = False) -> tuple[str, Readiness]:
+    """The worker's container and the readiness state of its probe; WorkerEnvError if it cannot be run.
+
+    A new worker starts not ready. One adopted from a previous runner keeps the pod's Ready condition
+    and is past its initial delay, so restarting the runner does not take running workers out of Services.
+    """
+    container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
+    readiness = Readiness(Probe.of(container))
+    if adopted:
+        readiness.ready, readiness.started = pod_is_ready(pod), float("-inf")
+    return container["name"], readiness
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [""])[0][:200]
+
+
 def pod_is_ready(pod: Mapping[str, Any]) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True"
                for c in (pod.get("status") or {}).get("conditions") or [])
@@ -497,8 +514,11 @@ class Runner:
             and worker.pod_ip == (pod.get("status") or {}).get("podIP")
         if worker is not None and wanted and current:
             worker.pod_ready = pod_is_ready(pod)
-            if worker.readiness.probe is None and not worker.container:
-                self.adopt_probe(worker, pod)  # adopted from a previous runner: probe from the pod again
+            if not worker.container:  # adopted from a previous runner: its probe comes from the pod
+                try:
+                    worker.container, worker.readiness = pod_readiness(pod, adopted=True)
+                except worker_env.WorkerEnvError as error:
+                    self.report_failure(f"cannot probe worker {key[0]}/{key[1]}: {error}")
         if worker is not None and wanted and current and not worker.alive():
             self.record_crash(key, worker)
         elif worker is not None and not (wanted and current):
@@ -519,19 +539,10 @@ class Runner:
             f"see {self.layout.worker_dir(*key) / 'worker.log'}")
         self.stop(key)
 
-    def adopt_probe(self, worker: Worker, pod: Mapping[str, Any]) -> None:
-        try:
-            container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
-            worker.readiness = Readiness(Probe.of(container))
-            worker.container = container["name"]
-        except worker_env.WorkerEnvError as error:
-            log(f"worker {worker.namespace}/{worker.name}: cannot probe it: {error}")
-
     def start(self, key: tuple[str, str], pod: Mapping[str, Any]) -> None:
         try:
             spec = self.spec_for(pod)
-            container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
-            probe = Probe.of(container)
+            container, readiness = pod_readiness(pod)
         except worker_env.WorkerEnvError as error:
             if self.failed.get(key) != str(error):
                 log(f"cannot start a worker for {key[0]}/{key[1]}: {error}")
@@ -539,7 +550,7 @@ class Runner:
             return
         self.failed.pop(key, None)
         worker = start_worker(self.layout, pod, spec, self.kafka_env)
-        worker.container, worker.readiness, worker.pod_ready = container["name"], Readiness(probe), pod_is_ready(pod)
+        worker.container, worker.readiness, worker.pod_ready = container, readiness, pod_is_ready(pod)
         with self.lock:
             self.workers[key] = worker
         log(f"started worker {key[0]}/{key[1]} (pid {worker.pid}) on {worker.rest_url}, "
@@ -581,7 +592,7 @@ class Runner:
                     if worker.container and ready != worker.pod_ready:
                         self.write_readiness(core, worker, ready)
             except Exception as error:  # pylint: disable=broad-exception-caught
-                self.report_failure(f"prober: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}")
+                self.report_failure(f"prober failed: {type(error).__name__}: {first_line(error)}")
                 core = None
                 time.sleep(2)
             time.sleep(PROBE_TICK)
@@ -624,7 +635,7 @@ class Runner:
                         self.reconcile_pod(self.serialize(event["object"]), deleted=event["type"] == "DELETED")
             except Exception as error:  # pylint: disable=broad-exception-caught
                 # The API server restarts, watches expire (410): back off, reconnect, re-list.
-                self.report_failure(f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}")
+                self.report_failure(f"pod watch failed, re-listing: {type(error).__name__}: {first_line(error)}")
                 time.sleep(2)
                 self.reconnect()
 
@@ -632,7 +643,7 @@ class Runner:
         """One line per distinct failure, and a reminder a minute, not a line every 2 s."""
         now = time.monotonic()
         if message != self.last_failure or now - self.last_failure_logged > 60:
-            log(f"pod watch failed, re-listing: {message}")
+            log(message)
             self.last_failure, self.last_failure_logged = message, now
 
     def reconnect(self) -> None:
@@ -641,7 +652,7 @@ class Runner:
             self.core = self.connect()
             self.serialize = self.core.api_client.sanitize_for_serialization
         except Exception as error:  # pylint: disable=broad-exception-caught
-            self.report_failure(f"kubeconfig unusable: {error}")
+            self.report_failure(f"pod watch failed, kubeconfig unusable: {error}")
 
 
 def daemon() -> int:

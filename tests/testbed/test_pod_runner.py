@@ -211,7 +211,7 @@ class PodState(NamedTuple):
     ready: bool
 
 
-def pod_readiness(core: client.CoreV1Api, namespace: str) -> dict[str, PodState]:
+def pod_states(core: client.CoreV1Api, namespace: str) -> dict[str, PodState]:
     """Pod name -> IP and Ready condition of the live pods that are Running with an IP."""
     found = {}
     for pod in core.list_namespaced_pod(namespace).items:
@@ -223,7 +223,7 @@ def pod_readiness(core: client.CoreV1Api, namespace: str) -> dict[str, PodState]
 
 def two_running(core: client.CoreV1Api, namespace: str, ready: bool = False) -> dict[str, PodState] | None:
     """Both pods of the Deployment, once Running with IPs (and Ready, if asked)."""
-    found = pod_readiness(core, namespace)
+    found = pod_states(core, namespace)
     return found if len(found) == 2 and (not ready or all(pod.ready for pod in found.values())) else None
 
 
@@ -253,12 +253,12 @@ def test_pods_are_ready_only_while_their_workers_answer_the_readiness_probe(
     victim = sorted(ready)[0]
     victim_ip = ready[victim].ip
     os.kill(worker_record(namespace, victim)["pid"], 9)
-    wait_for(f"{victim} not Ready", lambda: not pod_readiness(core, namespace)[victim].ready, timeout=30, interval=0.5)
+    wait_for(f"{victim} not Ready", lambda: not pod_states(core, namespace)[victim].ready, timeout=30, interval=0.5)
     wait_for(f"{victim_ip} out of the Service", lambda: victim_ip not in ready_endpoints(core, namespace), timeout=30)
     assert wait_for("the Service answering through the other worker",
                     lambda: proxy_connectors(core, namespace) is not None, timeout=15, interval=1)
     # Restarted after the runner's back-off, it is Ready again once its new worker answers.
-    wait_for(f"{victim} Ready again", lambda: pod_readiness(core, namespace)[victim].ready)
+    wait_for(f"{victim} Ready again", lambda: pod_states(core, namespace)[victim].ready)
     assert answering(victim_ip)
 
 

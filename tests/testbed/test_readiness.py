@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pod_runner import Probe, Readiness, readiness_patch  # noqa: E402  pylint: disable=wrong-import-position
+from pod_runner import Probe, Readiness, pod_readiness, readiness_patch  # noqa: E402  pylint: disable=wrong-import-position
 from worker_env import WorkerEnvError  # noqa: E402  pylint: disable=wrong-import-position
 
 CONTAINER = {
@@ -91,6 +91,19 @@ def test_without_a_probe_a_running_worker_is_ready() -> None:
     readiness = Readiness(None, started=0.0)
     assert readiness.update(0.0, running=True, pod_ip="127.0.0.1") is True
     assert readiness.update(1.0, running=False, pod_ip="127.0.0.1") is False
+
+
+def test_an_adopted_worker_keeps_the_pods_readiness_until_a_probe_says_otherwise(worker_port: int) -> None:
+    container = dict(CONTAINER, ports=[{"name": "rest", "containerPort": worker_port}])
+    pod = {"metadata": {"annotations": {}}, "spec": {"containers": [container]},
+           "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    name, fresh = pod_readiness(pod)
+    assert name == "kafka-connect" and fresh.ready is False
+    adopted = pod_readiness(pod, adopted=True)[1]
+    Answers.status = 404
+    assert adopted.ready is True
+    # no initial delay for a worker that was running before: the first probe is due at once
+    assert [adopted.update(t, running=True, pod_ip="127.0.0.1") for t in (1.0, 11.0, 21.0)] == [True, True, False]
 
 
 def test_the_status_patch_sets_both_conditions_and_the_container() -> None:
