@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import ModuleError
+
 AZURE_IMPORT_ERROR: Optional[str] = None
 try:
     import requests
@@ -63,19 +65,13 @@ RETRY_BACKOFF_FACTOR = 0.5
 RETRY_BACKOFF_MAX = 30
 
 
-class AzureApiError(Exception):
-    """The one error the modules handle: Azure's error code and message, or a local refusal."""
+class AzureApiError(ModuleError):
+    """Azure's error code and message, with the HTTP status where there was one."""
 
     def __init__(self, message: str, code: Optional[str] = None, status: Optional[int] = None,
                  details: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code, details=details)
         self.status = status
-        self.details = details or {}
-
-    def __str__(self) -> str:
-        return "%s: %s" % (self.code, self.message) if self.code else self.message
 
 
 class CloudEndpoints(NamedTuple):
@@ -281,14 +277,3 @@ def azure_module(argument_spec: Dict[str, Any], **kwargs: Any) -> AnsibleModule:
         module.fail_json(msg=missing_required_lib("azure-identity and azure-mgmt-eventhub"),
                          exception=AZURE_IMPORT_ERROR)
     return module
-
-
-def run_module(module: AnsibleModule, run: Callable[[], Dict[str, Any]]) -> None:
-    """Exit with the manager's result, or fail with Azure's code and message in msg."""
-    try:
-        result = run()
-    except AzureApiError as exc:
-        extra = {"error_code": exc.code} if exc.code else {}
-        extra.update(exc.details)
-        module.fail_json(msg=str(exc), exception=traceback.format_exc(), **extra)
-    module.exit_json(**result)

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import random
 import socket
 import time
 
@@ -13,7 +12,15 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
 
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, List, Optional
+
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import ModuleError
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
+    Deadline,
+    DeadlineExceeded,
+    backoff_delays,
+    poll_until,
+)
 
 # Options shared by the modules that talk to Kafka Connect; documented in doc_fragments/connect.py.
 # validate_certs, client_cert and client_key keep kubernetes.core's aliases because, through the
@@ -38,16 +45,8 @@ CONNECT_PROXY_ARG_SPEC = {
 BODY_EXCERPT_CHARS = 500
 
 
-class ConnectError(Exception):
+class ConnectError(ModuleError):
     """A Connect request could not be sent or answered (refused, DNS, TLS, timeout)."""
-
-
-class DeadlineExceeded(Exception):
-    """poll_until gave up at the deadline."""
-
-    def __init__(self, attempts: int) -> None:
-        super().__init__("deadline passed after {0} attempts".format(attempts))
-        self.attempts = attempts
 
 
 class ConnectResponse:
@@ -149,59 +148,6 @@ class ConnectClient:
         if not path.startswith("/"):
             path = "/" + path
         return self.transport.send(method.upper(), path, body, timeout or self.request_timeout)
-
-
-def backoff_delays(
-    interval: float,
-    max_interval: float,
-    factor: float = 1.5,
-    jitter: float = 0.2,
-    rng: Optional[Callable[[float, float], float]] = None,
-) -> Iterator[float]:
-    """Yield sleeps growing by factor up to max_interval, each spread by +-jitter."""
-    uniform = rng or random.uniform
-    base = interval
-    while True:
-        yield max(0.0, base * uniform(1.0 - jitter, 1.0 + jitter))
-        base = min(base * factor, max_interval)
-
-
-class Deadline:
-    """A monotonic deadline; remaining() never goes below zero."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.start = clock()
-        self.end = self.start + seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self.end - self.clock())
-
-    def elapsed(self) -> float:
-        return self.clock() - self.start
-
-
-def poll_until(
-    attempt: Callable[[float], bool],
-    deadline: Deadline,
-    delays: Iterator[float],
-    request_timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """Call attempt(timeout) until it returns True or the deadline passes; return the attempt count.
-
-    The last attempt happens at the deadline, and no attempt or sleep runs past it.
-    """
-    attempts = 0
-    while True:
-        attempts += 1
-        # a floor keeps the final attempt meaningful without overrunning the deadline noticeably
-        if attempt(max(0.1, min(request_timeout, deadline.remaining()))):
-            return attempts
-        remaining = deadline.remaining()
-        if remaining <= 0:
-            raise DeadlineExceeded(attempts)
-        sleep(min(next(delays), remaining))
 
 
 def summarize_body(response: Optional[ConnectResponse]) -> Dict[str, Any]:

@@ -215,11 +215,13 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectClient,
     ConnectError,
     ConnectResponse,
+    request_retrying,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
     DeadlineExceeded,
     backoff_delays,
     poll_until,
-    request_retrying,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (
     CONNECT_MODULE_KWARGS,

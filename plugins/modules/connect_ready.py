@@ -164,10 +164,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectClient,
     ConnectError,
     ConnectResponse,
+    connector_names,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
     DeadlineExceeded,
     backoff_delays,
-    connector_names,
     poll_until,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (

@@ -224,8 +224,8 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     eventhub_client,
     get_or_none,
     list_json,
-    run_module,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
     budget_error,
     hub_name_error,

@@ -219,9 +219,9 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     azure_module,
     eventhub_client,
     get_or_none,
-    run_module,
     wait_for_poller,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
     namespace_name_error,
     namespace_sku_errors,

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), *[".."] * 3, "output"
 
 from kubernetes.client.rest import ApiException  # noqa: E402
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils import _connect, _k8s_proxy  # noqa: E402
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils import _connect, _k8s_proxy, _poll  # noqa: E402
 
 
 class FakeClock:
@@ -30,12 +30,12 @@ class FakeClock:
 
 
 def test_backoff_grows_by_half_up_to_the_cap():
-    delays = _connect.backoff_delays(1.0, 4.0, rng=lambda low, high: 1.0)
+    delays = _poll.backoff_delays(1.0, 4.0, rng=lambda low, high: 1.0)
     assert list(itertools.islice(delays, 6)) == [1.0, 1.5, 2.25, 3.375, 4.0, 4.0]
 
 
 def test_backoff_jitter_stays_within_20_percent():
-    delays = list(itertools.islice(_connect.backoff_delays(2.0, 2.0), 200))
+    delays = list(itertools.islice(_poll.backoff_delays(2.0, 2.0), 200))
     assert min(delays) >= 1.6
     assert max(delays) <= 2.4
     assert len(set(delays)) > 100
@@ -43,7 +43,7 @@ def test_backoff_jitter_stays_within_20_percent():
 
 def test_poll_until_stops_exactly_at_the_deadline():
     clock = FakeClock()
-    deadline = _connect.Deadline(10.0, clock=clock)
+    deadline = _poll.Deadline(10.0, clock=clock)
     timeouts = []
 
     def never(timeout: float) -> bool:
@@ -51,9 +51,9 @@ def test_poll_until_stops_exactly_at_the_deadline():
         clock.now += min(0.5, timeout)  # a request takes half a second unless it times out first
         return False
 
-    delays = _connect.backoff_delays(1.0, 3.0, rng=lambda low, high: 1.0)
-    with pytest.raises(_connect.DeadlineExceeded) as exc:
-        _connect.poll_until(never, deadline, delays, request_timeout=5.0, sleep=clock.sleep)
+    delays = _poll.backoff_delays(1.0, 3.0, rng=lambda low, high: 1.0)
+    with pytest.raises(_poll.DeadlineExceeded) as exc:
+        _poll.poll_until(never, deadline, delays, request_timeout=5.0, sleep=clock.sleep)
     # sleeps 1, 1.5, 2.25, 3 between attempts; the fifth attempt gets only the 0.25 s left
     assert clock.now == pytest.approx(110.0)
     assert exc.value.attempts == len(timeouts) == 5
@@ -64,10 +64,10 @@ def test_poll_until_stops_exactly_at_the_deadline():
 def test_poll_until_returns_on_first_success():
     clock = FakeClock()
     answers = iter([False, False, True])
-    attempts = _connect.poll_until(
+    attempts = _poll.poll_until(
         lambda timeout: next(answers),
-        _connect.Deadline(60, clock=clock),
-        _connect.backoff_delays(1.0, 5.0, rng=lambda low, high: 1.0),
+        _poll.Deadline(60, clock=clock),
+        _poll.backoff_delays(1.0, 5.0, rng=lambda low, high: 1.0),
         request_timeout=5.0,
         sleep=clock.sleep,
     )
