@@ -4,26 +4,17 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible.module_utils.common.text.converters import to_text
 
 from typing import Any, Dict, List, Optional, Set
 
-# Key names whose values are credentials (database.password, sasl.jaas.config, *.secret, ...).
-SECRET_KEY_PATTERN = re.compile(
-    r"password|passwd|secret|jaas|token|api[._-]?key|private[._-]?key|account[._-]?key|connection[._-]?string",
-    re.IGNORECASE,
-)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._secrets import is_secret_key
+
 REDACTED = "********"
 
 
 class ConfigValueError(ValueError):
     """A desired config value cannot be expressed as a Connect config string."""
-
-
-def is_secret_key(key: str) -> bool:
-    return bool(SECRET_KEY_PATTERN.search(key))
 
 
 def config_value_text(key: str, value: Any) -> str:
