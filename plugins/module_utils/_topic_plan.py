@@ -228,7 +228,11 @@ def _predicate(name: str, alias: str, config: Mapping[str, Any]) -> Tuple[Option
         return None, ("connector '%s': transform '%s' applies under predicate '%s' (%s), which depends on the "
                       "records; give the connector's topics: explicitly" % (name, alias, predicate, kind))
     negate = _setting(config, "transforms.%s.negate" % alias) == "true"
-    regex = _java_regex(pattern)
+    try:
+        regex = _java_regex(pattern)
+    except re.error as exc:
+        return None, ("connector '%s': predicates.%s.pattern '%s' is not a regular expression the plan can read (%s)"
+                      % (name, predicate, pattern, exc))
     return (lambda topic: bool(regex.fullmatch(topic)) != negate), None
 
 
@@ -342,8 +346,13 @@ def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
     routed = []
     for topic in written:
         renamed = topic.name
-        for route in routers:
-            renamed = route(renamed)
+        try:
+            for route in routers:
+                renamed = route(renamed)
+        except (IndexError, ValueError, re.error) as exc:
+            errors.append("connector '%s': a router's replacement does not fit its regex (%s); give the connector's "
+                          "topics: explicitly" % (name, exc))
+            break
         routed.append(PlannedTopic(renamed, topic.kind))
     dead_letter = _setting(config, "errors.deadletterqueue.topic.name")
     if dead_letter is not None:
@@ -460,15 +469,15 @@ def plan_namespace_topics(connectors: Sequence[Mapping[str, Any]], *, namespace:
         if number_errors:
             continue
         before = existing_by_name.get(hub["name"].lower())
-        errors.extend(hub_tier_errors(tier, hub["name"], merge_hub(hub["name"], before, hub_spec_from_options(hub)),
-                                      before))
+        desired = merge_hub(hub["name"], before, hub_spec_from_options(hub))
+        errors.extend(hub_tier_errors(tier, hub["name"], desired, before))
 
     wanted = [hub["name"] for hub in hubs]
     budget = plan_topic_budget(tier, capacity, existing_by_name, wanted)
     wanted_lower = {name.lower() for name in wanted}
     others = len([name for name in existing_by_name if name not in wanted_lower])
-    demand: List[Tuple[str, Sequence[str]]] = [("Connect", [hub["name"] for hub in internal]),
-                                                ("application", application_names)]
+    demand: List[Tuple[str, Sequence[str]]] = [("Connect", [hub["name"] for hub in internal])]
+    demand.append(("application", application_names))
     demand.extend(("connector '%s'" % plan["name"], plan["topics"]) for plan in planned)
     if not budget.fits:
         errors.insert(0, budget_error(namespace or "", budget, demand, others))

@@ -80,6 +80,18 @@ def test_regex_router_renames_with_java_groups() -> None:
     assert topics(merged) == ["inventory.all$"]
 
 
+def test_a_router_that_cannot_be_read_is_refused_not_raised() -> None:
+    router = {"transforms": "route", "transforms.route.type": plan.REGEX_ROUTER}
+    for regex, replacement, expected in (("(.*", "x", "not a regular expression"),
+                                         ("(.*)", "$2", "does not fit its regex"),
+                                         ("(.*)", "${nope}", "does not fit its regex"),
+                                         ("(.*)", "${open", "does not fit its regex")):
+        found = errors(pg(**dict(router, **{"transforms.route.regex": regex,
+                                            "transforms.route.replacement": replacement})))
+        assert len(found) == 1 and expected in found[0], found
+    assert "needs transforms.route.regex" in errors(pg(**router))[0]
+
+
 def test_router_under_a_topic_name_predicate() -> None:
     config = pg(**{"transforms": "route", "transforms.route.type": plan.REGEX_ROUTER,
                    "transforms.route.regex": ".*", "transforms.route.replacement": "orders-all",
