@@ -238,3 +238,22 @@ def test_absent_connectors_plan_nothing_unless_asked_and_numbers_from_text() -> 
     assert "partition_count must be a whole number, got 'four'" in namespace_plan(
         [entry(pg(), topic_partitions="four")])["errors"][0]
     assert namespace_plan([], sku="Gold")["errors"] == ["unknown Event Hubs SKU 'Gold'"]
+
+
+def test_the_role_documents_the_python_defaults_it_does_not_repeat() -> None:
+    import yaml
+
+    role = os.path.join(os.path.dirname(__file__), *[".."] * 4, "roles", "eventhub")
+    with open(os.path.join(role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+        options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+    with open(os.path.join(role, "defaults", "main.yml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    for topic in plan.CONNECT_TOPICS:
+        variable = "eventhub_connect_%s_topic" % topic.key
+        assert variable not in defaults and "default" not in options[variable]
+        assert "Unset, C(%s)." % topic.name in options[variable]["description"]
+    for key in ("offsets", "status"):
+        partitions = {topic.key: topic.partitions for topic in plan.CONNECT_TOPICS}[key]
+        assert "Unset, %d." % partitions in options["eventhub_connect_%s_partitions" % key]["description"]
+    assert "Unset, %d." % plan.CONNECT_TOMBSTONE_RETENTION_HOURS in options[
+        "eventhub_connect_tombstone_retention_hours"]["description"]
