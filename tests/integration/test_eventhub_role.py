@@ -23,9 +23,9 @@ def role_task(namespace: str, double: Any, tasks_from: str = "main", **role_vars
             "vars": variables}
 
 
-def run_role(double: Any, tmp_path: Path, namespace: str, tasks_from: str = "main", **role_vars: Any):
+def run_role(double: Any, tmp_path: Path, namespace: str, tasks_from: str = "main", *args: str, **role_vars: Any):
     """Run the role with the default callback; return (changed, failed, output)."""
-    run = run_tasks(double, tmp_path, [role_task(namespace, double, tasks_from, **role_vars)],
+    run = run_tasks(double, tmp_path, [role_task(namespace, double, tasks_from, **role_vars)], *args,
                     callback="ansible.builtin.default", env={"ANSIBLE_NOCOLOR": "1"})
     recap = RECAP.search(run.output)
     assert recap, run.output
@@ -109,12 +109,13 @@ def inventory(tables: int, **entry: Any) -> Dict[str, Any]:
     return dict({"name": "inventory", "config": config}, **entry)
 
 
-def role_facts(double: Any, tmp_path: Path, namespace: str, **role_vars: Any) -> Dict[str, Any]:
+def role_facts(double: Any, tmp_path: Path, namespace: str, *args: str, **role_vars: Any) -> Dict[str, Any]:
     """Run the role, then return the facts it publishes."""
     shown = {"name": "facts", "ansible.builtin.debug": {"msg": {
         "plan": "{{ eventhub_topic_plan }}", "topics": "{{ eventhub_connect_topics }}",
-        "kafka": "{{ eventhub_kafka_connection.keys() | sort }}"}}}
-    run = run_tasks(double, tmp_path, [role_task(namespace, double, **role_vars), shown])
+        "kafka": "{{ eventhub_kafka_connection.keys() | sort }}",
+        "bootstrap": "{{ eventhub_kafka_connection.bootstrap_servers }}"}}}
+    run = run_tasks(double, tmp_path, [role_task(namespace, double, **role_vars), shown], *args)
     assert run.returncode == 0, run.output
     return run.task("facts")["msg"]
 
@@ -199,4 +200,20 @@ def test_every_topic_and_the_rule_are_checked_before_the_first_write(arm_double:
                      "table.include.list entry 'public.*' is not one PostgreSQL table (schema.table) the plan can "
                      "expand; list the tables one by one or give the connector's topics: explicitly"):
         assert expected in flat, expected
+    assert arm_double.writes() == [] and arm_double.namespace(namespace) is None
+
+
+def test_check_mode_on_a_fresh_target_predicts_and_writes_nothing(arm_double: Any, tmp_path: Path) -> None:
+    namespace = unique("ehrole-")
+    arm_double.clear_requests()
+    changed, failed, output = run_role(arm_double, tmp_path, namespace, "main", "--check",
+                                       eventhub_connectors=[inventory(2)])
+    assert failed == 0 and changed == 2, output
+    assert ("would create 5 event hubs (connect-configs, connect-offsets, connect-status, inventory.public.t1, "
+            "inventory.public.t2) and the SAS rule kafka-connect (Listen, Send)") in " ".join(output.split())
+    facts = role_facts(arm_double, tmp_path, namespace, "--check", eventhub_connectors=[inventory(2)])
+    assert facts["plan"]["connectors"] == [{"name": "inventory",
+                                            "topics": ["inventory.public.t1", "inventory.public.t2"]}]
+    assert facts["topics"]["config"] == "connect-configs"
+    assert facts["bootstrap"] == "%s.servicebus.windows.net:9093" % namespace
     assert arm_double.writes() == [] and arm_double.namespace(namespace) is None
