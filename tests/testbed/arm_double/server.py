@@ -376,6 +376,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
             server.controls.latency_ms = server.config.latency_ms
             server.config.lro_delay = server.default_lro_delay
             server.provider.fail_next_lro = False
+            server.provider.omitted_fields = set()
             self.send_json(200, {})
         elif key == ("PUT", "/_double/latency"):
             server.controls.latency_ms = int(body.get("ms", 0))
@@ -391,6 +392,13 @@ class DoubleHandler(BaseHTTPRequestHandler):
         elif key == ("DELETE", "/_double/faults"):
             server.controls.clear_faults()
             self.send_json(200, {})
+        elif key == ("POST", "/_double/namespace-state"):
+            server.store.hold_namespace(body["name"], body["provisioningState"], body.get("status", "Unknown"),
+                                        float(body.get("seconds", 0)), body.get("outcome", "Succeeded"))
+            self.send_json(200, {})
+        elif key == ("PUT", "/_double/omit-fields"):
+            server.provider.omitted_fields = set(body.get("fields") or [])
+            self.send_json(200, {"fields": sorted(server.provider.omitted_fields)})
         elif key == ("POST", "/_double/fail-next-lro"):
             server.provider.fail_next_lro = True
             self.send_json(200, {})
