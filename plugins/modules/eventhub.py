@@ -369,7 +369,9 @@ class EventHubManager:
         for name, before, after in plans:
             changed = any(plan[0] == name for plan in writes)
             state = dict(written.get(name) or (after if changed else before) or after)
-            state.setdefault("partition_ids", [])
+            if "partition_ids" not in state:  # predicted in check mode: the read's ids while the count stays
+                kept = before if before and before.get("partition_count") == state.get("partition_count") else {}
+                state["partition_ids"] = list(kept.get("partition_ids") or [])
             state["state"] = ("updated" if before else "created") if changed else "unchanged"
             hubs.append(state)
         result: Dict[str, Any] = {"changed": bool(writes), "hubs": hubs, "budget": budget.as_dict()}

@@ -219,7 +219,7 @@ diff:
   sample: {before: {capacity: 1}, after: {capacity: 2}}
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure import (
     AzureApiError,
@@ -280,9 +280,10 @@ class NamespaceManager:
         self.name = self.params["name"]
         self.group = self.params["resource_group"]
         self.client: Any = None
-        self.deadline: Optional[Deadline] = None
+        # one deadline for the whole call: waiting for another operation, then for this one
+        self.deadline = Deadline(self.params["wait_timeout"])
 
-    def input_errors(self) -> list:
+    def input_errors(self) -> List[str]:
         params = self.params
         errors = [namespace_name_error(self.name), resource_group_error(self.group),
                   number_error("wait_timeout", params["wait_timeout"], 0),
@@ -299,7 +300,6 @@ class NamespaceManager:
         errors = self.input_errors()
         if errors:
             raise InvalidInput("; ".join(errors), code="InvalidParameter")
-        self.deadline = Deadline(self.params["wait_timeout"])
         self.client = eventhub_client(self.params, polling_interval=self.params["polling_interval"])
         absent = self.params["state"] == "absent"
         existing = self.settle(self.get_existing(), failed_is_error=not absent)
@@ -325,7 +325,7 @@ class NamespaceManager:
                 return not _in_progress(latest[0])
 
             try:
-                poll_until(done, self.deadline or Deadline(0), delays, request_timeout=interval)
+                poll_until(done, self.deadline, delays, request_timeout=interval)
             except DeadlineExceeded:
                 now = latest[0] or {}
                 raise AzureApiError("namespace '%s' is still %s (status %s) after %s seconds"
@@ -371,13 +371,10 @@ class NamespaceManager:
                               "after": comparable(desired, NAMESPACE_FIELDS)}
         return result
 
-    def remaining(self) -> float:
-        return self.deadline.remaining() if self.deadline else float(self.params["wait_timeout"])
-
     def write(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         poller = azure_call(self.client.namespaces.begin_create_or_update, self.group, self.name,
                             namespace_body(desired))
-        resource = wait_for_poller(poller, self.remaining(), "provisioning namespace '%s'" % self.name)
+        resource = wait_for_poller(poller, self.deadline.remaining(), "provisioning namespace '%s'" % self.name)
         written = namespace_state_from_api(as_json(resource)) if resource else None
         return self.settle(written or self.get_existing()) or {}
 
@@ -385,7 +382,7 @@ class NamespaceManager:
         result: Dict[str, Any] = {"changed": existing is not None, "namespace": {}}
         if existing is not None and not self.module.check_mode:
             poller = azure_call(self.client.namespaces.begin_delete, self.group, self.name)
-            wait_for_poller(poller, self.remaining(), "deleting namespace '%s'" % self.name)
+            wait_for_poller(poller, self.deadline.remaining(), "deleting namespace '%s'" % self.name)
         if self.module._diff:
             result["diff"] = {"before": comparable(existing, NAMESPACE_FIELDS), "after": {}}
         return result
