@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 
 class TierLimits(NamedTuple):
@@ -121,9 +121,40 @@ def plan_topic_budget(tier: str, capacity: Optional[int], existing: Iterable[str
                        free=max(limit - used, 0))
 
 
-def budget_error(namespace: str, budget: TopicBudget) -> str:
-    return ("topic budget exceeded on %s namespace '%s': limit %d, used %d, requested %d new, free %d"
-            % (budget.tier, namespace, budget.limit, budget.used, budget.requested, budget.free))
+def budget_error(namespace: str, budget: TopicBudget,
+                 demand: Optional[Sequence[Tuple[str, Sequence[str]]]] = None, others: Optional[int] = None) -> str:
+    """The one message of a topic budget overrun, whether the eventhub module or the role catches it.
+
+    ``demand`` breaks the wanted topics down by who asks for them (``("Connect", [...])``,
+    ``("connector 'inventory'", [...])``); ``others`` counts the existing hubs nobody asked for.
+    """
+    message = ("Topic budget exceeded on the %s namespace '%s': limit %d event hubs, used %d, requested %d new, "
+               "free %d" % (budget.tier, namespace, budget.limit, budget.used, budget.requested, budget.free))
+    if demand:
+        parts = []
+        for label, names in demand:
+            part = "%s %d" % (label, len(names))
+            if names and label.startswith("connector "):
+                part += " (%s)" % ", ".join(names)
+            parts.append(part)
+        if others is not None:
+            parts.append("other event hubs %d" % others)
+        message += "; wanted: " + ", ".join(parts)
+    return message + ". Ways out: " + ", ".join(budget_ways_out(budget.tier)) + "."
+
+
+def budget_ways_out(tier: str) -> List[str]:
+    limits = tier_limits(tier)
+    premium = TIER_LIMITS["Premium"]
+    ways = []
+    if limits.hubs_per_namespace < premium.hubs_per_namespace:
+        ways.append("the Premium tier (%d event hubs per processing unit)" % premium.hubs_per_namespace)
+    elif limits.hubs_scale_with_capacity:
+        ways.append("more processing units (%d event hubs each)" % limits.hubs_per_namespace)
+    ways.extend(["fewer topics (fewer tables in table.include.list)",
+                 "a router (RegexRouter or ByLogicalTableRouter) that merges topics",
+                 "a second namespace"])
+    return ways
 
 
 def namespace_name_error(name: str) -> Optional[str]:

@@ -245,14 +245,28 @@ def kafka_bootstrap(connection_string: str) -> str:
     return "%s:%d" % (host, KAFKA_PORT)
 
 
+def jaas_quote(value: str) -> str:
+    """A JAAS option value in double quotes; Kafka's JAAS parser reads backslash escapes inside them."""
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def plain_jaas_config(username: str, password: str) -> str:
+    """The SASL PLAIN login line (sasl.jaas.config), each value escaped once."""
+    return ("org.apache.kafka.common.security.plain.PlainLoginModule required username=%s password=%s;"
+            % (jaas_quote(username), jaas_quote(password)))
+
+
+# Event Hubs takes the literal user name $ConnectionString and the connection string as password.
+EVENTHUB_KAFKA_USERNAME = "$ConnectionString"
+
+
 def kafka_client_settings(connection_string: str) -> Dict[str, str]:
     """Kafka client settings for Event Hubs (Microsoft's Kafka Connect tutorial)."""
     return {
         "bootstrap_servers": kafka_bootstrap(connection_string),
         "security_protocol": "SASL_SSL",
         "sasl_mechanism": "PLAIN",
-        "sasl_jaas_config": ('org.apache.kafka.common.security.plain.PlainLoginModule required '
-                             'username="$ConnectionString" password="%s";' % connection_string),
+        "sasl_jaas_config": plain_jaas_config(EVENTHUB_KAFKA_USERNAME, connection_string),
     }
 
 

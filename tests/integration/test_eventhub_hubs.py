@@ -81,8 +81,8 @@ def test_budget_overrun_is_refused_with_the_numbers_and_nothing_written(arm_doub
     run = run_tasks(arm_double, tmp_path, [hubs_task(namespace, hubs=[{"name": "app-%d" % i} for i in range(8)])])
     assert run.returncode != 0
     result = run.task("hubs")
-    assert ("topic budget exceeded on Standard namespace '%s': limit 10, used 3, requested 8 new, free 7" % namespace
-            in result["msg"])
+    assert ("Topic budget exceeded on the Standard namespace '%s': limit 10 event hubs, used 3, requested 8 new, "
+            "free 7. Ways out: the Premium tier" % namespace in result["msg"])
     assert result["budget"] == {"tier": "Standard", "limit": 10, "used": 3, "requested": 8, "free": 7}
     assert arm_double.writes() == []
     assert len(stored_hubs(arm_double, namespace)) == 3

@@ -21,7 +21,19 @@ def test_standard_budget_leaves_seven_topics_after_connect_takes_three() -> None
                                      ["app-%d" % i for i in range(8)])
     assert (after.used, after.requested, after.free, after.fits) == (3, 8, 7, False)
     assert limits.budget_error("ns1", after) == (
-        "topic budget exceeded on Standard namespace 'ns1': limit 10, used 3, requested 8 new, free 7")
+        "Topic budget exceeded on the Standard namespace 'ns1': limit 10 event hubs, used 3, requested 8 new, free 7. "
+        "Ways out: the Premium tier (100 event hubs per processing unit), fewer topics (fewer tables in "
+        "table.include.list), a router (RegexRouter or ByLogicalTableRouter) that merges topics, a second namespace.")
+
+
+def test_budget_message_names_who_wants_the_topics() -> None:
+    budget = limits.plan_topic_budget("Premium", 1, [], ["t%d" % i for i in range(101)])
+    message = limits.budget_error("ns1", budget, [("Connect", ["a", "b", "c"]), ("application", []),
+                                                  ("connector 'inv'", ["inv.public.t1", "inv.public.t2"])], others=0)
+    assert message.startswith(
+        "Topic budget exceeded on the Premium namespace 'ns1': limit 100 event hubs, used 0, requested 101 new, "
+        "free 100; wanted: Connect 3, application 0, connector 'inv' 2 (inv.public.t1, inv.public.t2), "
+        "other event hubs 0. Ways out: more processing units (100 event hubs each), ")
 
 
 def test_budget_counts_only_new_names_case_insensitively() -> None:

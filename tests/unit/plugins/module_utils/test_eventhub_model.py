@@ -93,6 +93,16 @@ def test_kafka_settings_from_connection_string() -> None:
     }
 
 
+def test_jaas_line_escapes_backslashes_and_quotes_once() -> None:
+    line = model.plain_jaas_config('us"er', 'pa\\ss"word\\"')
+    assert line == ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+                    'username="us\\"er" password="pa\\\\ss\\"word\\\\\\"";')
+    assert model.jaas_quote("plain") == '"plain"'
+    quoted = model.kafka_client_settings("Endpoint=sb://ns1.servicebus.windows.net/;SharedAccessKey=a\\b\"c")
+    assert quoted["sasl_jaas_config"].endswith('password="Endpoint=sb://ns1.servicebus.windows.net/;'
+                                               'SharedAccessKey=a\\\\b\\"c";')
+
+
 def test_connection_string_without_endpoint_is_refused() -> None:
     with pytest.raises(ValueError):
         model.kafka_bootstrap("SharedAccessKeyName=kc;SharedAccessKey=abc")
