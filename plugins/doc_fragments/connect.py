@@ -83,7 +83,7 @@ notes:
     calls; it forwards writes to the leader.
   - O(timeout) bounds the whole call, including an answer whose body trickles in; a body that is not
     UTF-8 JSON is a failure naming the URL and quoting what came back.
-  - Input is checked before the first request: O(url) needs an C(http://) or C(https://) scheme and a
+  - Input is checked before the first request. O(url) needs an C(http://) or C(https://) scheme and a
     host, O(timeout) cannot be negative and O(request_timeout) must be positive.
 """
 
@@ -124,7 +124,7 @@ attributes:
     SECRETS = r"""
 options: {}
 notes:
-  - Which settings are secret is decided in one place for the whole collection: keys whose names contain
+  - Which settings are secret is decided in one place for the whole collection. Keys whose names contain
     C(password), C(passwd), C(passphrase), C(secret), C(jaas), C(token), C(credential), C(api.key),
     C(private.key), C(account.key), C(access.key), C(connection.string), C(user.info), C(keystore.key) or
     C(sas.key), and credentials inside other values (C(user:password@) in a URL, C(?password=...)). Their
