@@ -135,4 +135,3 @@ notes:
   - Connect answers V(GET) with the placeholder, not its value, so a config with placeholders compares
     equal on every run.
 """
-

@@ -308,7 +308,6 @@ class ConnectorManager:
             return existing
         return normalize_config(self.name, config)
 
-
     def absent(self) -> Dict[str, Any]:
         before = self.get_existing()
         status = self.get_status() if before is not None else None

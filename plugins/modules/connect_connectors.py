@@ -303,6 +303,7 @@ CONNECTORS_ARG_SPEC = {
     "max_workers": {"type": "int", "default": 8},
 }
 
+
 class ConnectorsModule(AnsibleModule):
     """AnsibleModule that knows every config's secret values before it logs its invocation."""
 

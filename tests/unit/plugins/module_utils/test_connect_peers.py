@@ -58,7 +58,7 @@ class PeerServer:
     def serve(self) -> None:
         while not self.closed:
             try:
-                conn, _ = self.sock.accept()
+                conn, _address = self.sock.accept()
             except OSError:
                 return
             behaviour = self.behaviours[min(self.connections, len(self.behaviours) - 1)]

@@ -19,13 +19,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), *[".."] * 3, "output", "collections"))
 
-from test_connect_connector import (  # noqa: E402
+# the fake server, its fixture and the autouse capture of module results are shared
+from test_connect_connector import (  # noqa: E402,F401  pylint: disable=unused-import
     SECRET,
     SOURCE_CONFIG,
     FakeConnect,
-    ModuleResult,  # noqa: F401  (the autouse capture below raises it)
-    capture_result,  # noqa: F401  (autouse fixture)
-    connect,  # noqa: F401  (fixture)
+    capture_result,
+    connect,
     run,
     secret_config,
 )
