@@ -16,6 +16,11 @@ Valid passwords are the lines of the ARM test double's credentials file
 changes, plus the testbed's own connection string (KAFKA_TESTBED_CONNECTION_STRING in kafka.env),
 so the broker is usable with or without the double.
 
+With the double running, the broker is its Event Hubs namespaces (README-kafka.md): no auto-creation, the
+principal is the connection string's `<namespace>/<rule>` (the testbed's own string is the superuser
+`operator`), the double's sync (arm_double/kafka_sync.py) turns event hubs into topics and rights into
+ACLs, and a namespace's CreateTopics / AlterConfigs go through the double's validation.
+
 `build` also resolves the Connect worker's classpath, which the pod runner (`pod_runner.py`) uses.
 """
 from __future__ import annotations

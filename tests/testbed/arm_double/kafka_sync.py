@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import math
 import os
 import threading
@@ -43,6 +44,11 @@ KAFKA_TIMEOUT = 10.0
 MS_PER_HOUR = 3_600_000
 # What the broker's policies send when the client leaves the partition count to the broker.
 BROKER_DEFAULT_PARTITIONS = 1
+
+# librdkafka would print every refused connection while the broker is down; the loop reports one line per error.
+QUIET = logging.getLogger("arm_double.kafka_sync.librdkafka")
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
 
 CLEANUP_TO_KAFKA = {"Delete": "delete", "Compact": "compact", "DeleteOrCompact": "compact,delete"}
 TOPIC_OPERATIONS = {
@@ -231,6 +237,7 @@ class NamespaceSync:
             "bootstrap.servers": env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
             "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString",
             "sasl.password": env["KAFKA_TESTBED_CONNECTION_STRING"], "ssl.ca.location": env["KAFKA_CA_FILE"],
+            "logger": QUIET,
         })
         self.admin_stamp = stamp
         return True
