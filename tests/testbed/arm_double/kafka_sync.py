@@ -432,6 +432,8 @@ class BrokerCallbackHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        # One request per connection: the broker's HttpClient must not reuse a socket this server closes.
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
 

@@ -34,7 +34,7 @@ public final class NamespaceTopicPolicy implements CreateTopicPolicy, AlterConfi
     static final String URL_FILE_PROPERTY = "streamops.testbed.sync.url.file";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
     private int defaultPartitions = 1;
 
     @Override
@@ -83,14 +83,19 @@ public final class NamespaceTopicPolicy implements CreateTopicPolicy, AlterConfi
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException error) {
-            throw new PolicyViolationException("The ARM test double's namespace sync is not reachable: " + error);
-        } catch (InterruptedException error) {
-            Thread.currentThread().interrupt();
-            throw new PolicyViolationException("Interrupted while asking the ARM test double's namespace sync");
+        HttpResponse<String> response = null;
+        for (int attempt = 1; response == null; attempt++) {
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException error) {
+                // One retry: a double that restarts between reading its URL file and the call.
+                if (attempt == 2) {
+                    throw new PolicyViolationException("The ARM test double's namespace sync is not reachable: " + error);
+                }
+            } catch (InterruptedException error) {
+                Thread.currentThread().interrupt();
+                throw new PolicyViolationException("Interrupted while asking the ARM test double's namespace sync");
+            }
         }
         if (response.statusCode() != 200) {
             throw new PolicyViolationException(response.body());
