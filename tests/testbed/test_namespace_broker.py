@@ -295,8 +295,8 @@ def test_create_topics_past_the_tier_limits_is_refused_naming_the_limit(namespac
     assert hub.retention_description.retention_time_in_hours == 48
 
 
-def test_nothing_is_auto_created(namespace: Namespace, operator: AdminClient) -> None:
-    config = namespace.config(namespace.rule("RootManageSharedAccessKey"))
+def test_nothing_is_auto_created_without_manage(namespace: Namespace, operator: AdminClient) -> None:
+    config = namespace.config(namespace.rule("app", "Listen", "Send"))
     error = produce(config, namespace.t("not-a-hub"), **{"message.timeout.ms": 5000})
     assert error is not None and error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.TOPIC_AUTHORIZATION_FAILED,
                                                   KafkaError._MSG_TIMED_OUT, KafkaError._UNKNOWN_TOPIC)
@@ -379,3 +379,12 @@ def test_records_over_1_mb_are_refused(namespace: Namespace) -> None:
     error = produce(config, namespace.t("big"), value=b"x" * (1024 * 1024 + 1024), **{"message.max.bytes": 4 * 1024 * 1024,
                                                                           "compression.type": "none"})
     assert error is not None and error.code() == KafkaError.MSG_SIZE_TOO_LARGE
+
+
+def test_premium_partition_growth_through_arm_grows_the_topic(namespace_factory: Callable[..., Namespace],
+                                                                operator: AdminClient) -> None:
+    premium = namespace_factory("Premium")
+    premium.hub(premium.t("growing"), partitions=2)
+    wait_for(lambda: topics(operator).get(premium.t("growing")) == 2, SYNC_DEADLINE, "topic with 2 partitions")
+    premium.hub(premium.t("growing"), partitions=4)
+    wait_for(lambda: topics(operator).get(premium.t("growing")) == 4, SYNC_DEADLINE, "topic grown to 4 partitions")
