@@ -350,8 +350,8 @@ def test_regenerated_key_and_changed_rights_hold_on_the_next_connection(namespac
              "produce refused once the rule lost Send")
 
 
-def test_a_client_of_one_namespace_never_touches_another_namespaces_topics(namespace_factory: Callable[..., Namespace],
-                                                                            operator: AdminClient) -> None:
+def test_a_client_of_one_namespace_never_touches_another_namespaces_topics(
+        namespace_factory: Callable[..., Namespace], operator: AdminClient) -> None:
     mine, theirs = namespace_factory(), namespace_factory()
     theirs.hub(theirs.t("their-events"))
     theirs.hub(theirs.t("shared-name"))
@@ -376,13 +376,13 @@ def test_records_over_1_mb_are_refused(namespace: Namespace) -> None:
     namespace.hub(namespace.t("big"))
     config = namespace.config(namespace.rule("sender", "Send"))
     wait_for(lambda: produce(config, namespace.t("big")) is None, 10, "produce a small record")
-    error = produce(config, namespace.t("big"), value=b"x" * (1024 * 1024 + 1024), **{"message.max.bytes": 4 * 1024 * 1024,
-                                                                          "compression.type": "none"})
+    oversized = {"message.max.bytes": 4 * 1024 * 1024, "compression.type": "none"}
+    error = produce(config, namespace.t("big"), value=b"x" * (1024 * 1024 + 1024), **oversized)
     assert error is not None and error.code() == KafkaError.MSG_SIZE_TOO_LARGE
 
 
-def test_premium_partition_growth_through_arm_grows_the_topic(namespace_factory: Callable[..., Namespace],
-                                                                operator: AdminClient) -> None:
+def test_premium_partition_growth_through_arm_grows_the_topic(
+        namespace_factory: Callable[..., Namespace], operator: AdminClient) -> None:
     premium = namespace_factory("Premium")
     premium.hub(premium.t("growing"), partitions=2)
     wait_for(lambda: topics(operator).get(premium.t("growing")) == 2, SYNC_DEADLINE, "topic with 2 partitions")

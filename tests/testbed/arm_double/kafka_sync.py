@@ -29,7 +29,6 @@ import logging
 import math
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -148,7 +147,7 @@ def desired_state(state: dict) -> Desired:
     hubs = sorted(((hub["createdAt"], namespace["name"].lower(), hub) for namespace in namespaces
                    for hub in namespace["eventhubs"].values()), key=lambda entry: entry[:2])
     owned: dict[str, list[str]] = {namespace["name"].lower(): [] for namespace in namespaces}
-    for _, key, hub in hubs:
+    for _created, key, hub in hubs:
         name = hub["name"]
         if name in desired.owners:
             desired.conflicts[f"{key}/{name}"] = desired.owners[name]
