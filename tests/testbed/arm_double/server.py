@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+from . import kafka_sync
 from .config import CLOUD_NAME, DoubleConfig
 from .controls import Controls, Fault
 from .errors import ArmError
@@ -237,6 +238,7 @@ class DoubleServer(ThreadingHTTPServer):
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.store.write_kafka_credentials()
         threading.Thread(target=self.store.run_ticker, args=(self.stopping,), daemon=True).start()
+        kafka_sync.start(self)
 
     def server_close(self) -> None:
         self.stopping.set()
