@@ -101,13 +101,14 @@ def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("render")
-    plays = [{"name": case, "hosts": "localhost", "gather_facts": False, "vars": variables, "tasks": [
+    blocks = [{"name": case, "vars": variables, "block": [
         {"name": "Render", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "render"}},
         {"name": "Keep", "ansible.builtin.copy": {"dest": str(tmp / (case + ".json")), "mode": "0600", "content":
          "{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
          " 'absent': kafka_connect__absent_definitions, 'namespace': kafka_connect__namespace_definition}"
          " | to_json }}"}},
     ]} for case, variables in RENDER_CASES.items()]
+    plays = [{"name": "Render", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
     run_playbook(tmp, plays)
     return {case: json.loads((tmp / (case + ".json")).read_text(encoding="utf-8")) for case in RENDER_CASES}
 
@@ -243,15 +244,15 @@ def test_the_heap_is_a_share_of_the_parsed_memory_limit(rendered):
 @pytest.fixture(scope="module")
 def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, str]]:
     tmp = tmp_path_factory.mktemp("refuse")
-    plays = []
-    for index, (case, (variables, _)) in enumerate(BAD_INPUT.items()):
-        plays.append({"name": case, "hosts": "localhost", "gather_facts": False, "vars": dict(BASE, **variables),
-                      "tasks": [{"name": "Run", "block": [{"ansible.builtin.include_role": {"name": ROLE}}],
-                                 "rescue": [{"ansible.builtin.copy": {
-                                     "dest": str(tmp / ("%d.json" % index)), "mode": "0600",
-                                     "content": "{{ {'task': ansible_failed_task.name, 'msg': ([ansible_failed_result.msg]"
-                                                " + (ansible_failed_result.results | default([]) | selectattr('failed')"
-                                                " | map(attribute='msg') | list)) | join(' ')} | to_json }}"}}]}]})
+    blocks = [{"name": case, "vars": dict(BASE, **variables),
+               "block": [{"ansible.builtin.include_role": {"name": ROLE}}],
+               "rescue": [{"ansible.builtin.copy": {
+                   "dest": str(tmp / ("%d.json" % index)), "mode": "0600",
+                   "content": "{{ {'task': ansible_failed_task.name, 'msg': ([ansible_failed_result.msg]"
+                              " + (ansible_failed_result.results | default([]) | selectattr('failed')"
+                              " | map(attribute='msg') | list)) | join(' ')} | to_json }}"}}]}
+              for index, (case, (variables, _)) in enumerate(BAD_INPUT.items())]
+    plays = [{"name": "Refuse", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
     run_playbook(tmp, plays)
     return {case: json.loads((tmp / ("%d.json" % index)).read_text(encoding="utf-8")) if (
         tmp / ("%d.json" % index)).exists() else {"task": "none failed", "msg": ""}
@@ -267,3 +268,39 @@ def test_bad_input_is_refused_before_any_api_call_naming_the_field(refusals, cas
     failure = refusals[case]
     assert failure["task"] in VALIDATION_TASKS, failure
     assert BAD_INPUT[case][1] in failure["msg"], failure["msg"]
+
+
+WORKER_JARS = sorted((Path.home() / ".cache" / "streamops-testbed" / "kafka").glob("worker-*/lib"))
+RESOLVER = r"""
+import java.nio.file.*; import java.util.*;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+public class Resolve { public static void main(String[] a) throws Exception {
+  Properties p = new Properties();
+  try (var r = Files.newBufferedReader(Path.of(a[0]))) { p.load(r); }
+  Map<String, String> m = new HashMap<>();
+  for (String k : p.stringPropertyNames()) m.put(k, p.getProperty(k));
+  DistributedConfig c = new DistributedConfig(m);
+  for (String prefix : new String[] {"", "producer.", "consumer.", "admin."}) {
+    Object v = prefix.isEmpty() ? c.originals().get("sasl.jaas.config") : c.originalsWithPrefix(prefix).get("sasl.jaas.config");
+    System.out.println(prefix + "sasl.jaas.config=" + HexFormat.of().formatHex(String.valueOf(v).getBytes()));
+  } } }
+"""
+
+
+@pytest.mark.skipif(not WORKER_JARS, reason="needs the testbed's Kafka Connect worker jars (make testbed-up builds them)")
+def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(rendered, tmp_path: Path):
+    case = rendered["file"]
+    mount = tmp_path / "kafka-credentials"
+    mount.mkdir()
+    (mount / "kafka.properties").write_bytes(base64.b64decode(one(case, "Secret")["data"]["kafka.properties"]))
+    worker = {key: value.replace(CREDENTIALS_FILE.rsplit("/", 1)[0], str(mount))
+              for key, value in debezium_start_script(case).items()}
+    worker.update({"bootstrap.servers": "b:9093", "group.id": "g", "config.storage.topic": "c",
+                   "offset.storage.topic": "o", "status.storage.topic": "s"})
+    (tmp_path / "worker.properties").write_text("".join("%s=%s\n" % (k, v.replace("\\", "\\\\"))
+                                                         for k, v in worker.items()), encoding="utf-8")
+    (tmp_path / "Resolve.java").write_text(RESOLVER, encoding="utf-8")
+    out = subprocess.run(["java", "-cp", str(WORKER_JARS[-1] / "*"), str(tmp_path / "Resolve.java"),
+                          str(tmp_path / "worker.properties")], capture_output=True, text=True, timeout=300, check=True).stdout
+    resolved = {k: bytes.fromhex(v).decode() for k, _, v in (line.partition("=") for line in out.splitlines() if "=" in line)}
+    assert resolved == {prefix + "sasl.jaas.config": JAAS for prefix in ("", "producer.", "consumer.", "admin.")}
