@@ -98,15 +98,16 @@ def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
 
 
+KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
+        " 'absent': kafka_connect__absent_definitions, 'namespace': kafka_connect__namespace_definition} | to_json }}")
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("render")
     blocks = [{"name": case, "vars": variables, "block": [
         {"name": "Render", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "render"}},
-        {"name": "Keep", "ansible.builtin.copy": {"dest": str(tmp / (case + ".json")), "mode": "0600", "content":
-         "{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
-         " 'absent': kafka_connect__absent_definitions, 'namespace': kafka_connect__namespace_definition}"
-         " | to_json }}"}},
+        {"name": "Keep", "ansible.builtin.copy": {"dest": str(tmp / (case + ".json")), "mode": "0600", "content": KEEP}},
     ]} for case, variables in RENDER_CASES.items()]
     plays = [{"name": "Render", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
     run_playbook(tmp, plays)
@@ -251,7 +252,7 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, st
                    "content": "{{ {'task': ansible_failed_task.name, 'msg': ([ansible_failed_result.msg]"
                               " + (ansible_failed_result.results | default([]) | selectattr('failed')"
                               " | map(attribute='msg') | list)) | join(' ')} | to_json }}"}}]}
-              for index, (case, (variables, _)) in enumerate(BAD_INPUT.items())]
+              for index, (case, (variables, _message)) in enumerate(BAD_INPUT.items())]
     plays = [{"name": "Refuse", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
     run_playbook(tmp, plays)
     return {case: json.loads((tmp / ("%d.json" % index)).read_text(encoding="utf-8")) if (
@@ -297,10 +298,11 @@ def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(r
               for key, value in debezium_start_script(case).items()}
     worker.update({"bootstrap.servers": "b:9093", "group.id": "g", "config.storage.topic": "c",
                    "offset.storage.topic": "o", "status.storage.topic": "s"})
-    (tmp_path / "worker.properties").write_text("".join("%s=%s\n" % (k, v.replace("\\", "\\\\"))
-                                                         for k, v in worker.items()), encoding="utf-8")
+    lines = ["%s=%s\n" % (key, value.replace("\\", "\\\\")) for key, value in worker.items()]
+    (tmp_path / "worker.properties").write_text("".join(lines), encoding="utf-8")
     (tmp_path / "Resolve.java").write_text(RESOLVER, encoding="utf-8")
     out = subprocess.run(["java", "-cp", str(WORKER_JARS[-1] / "*"), str(tmp_path / "Resolve.java"),
                           str(tmp_path / "worker.properties")], capture_output=True, text=True, timeout=300, check=True).stdout
-    resolved = {k: bytes.fromhex(v).decode() for k, _, v in (line.partition("=") for line in out.splitlines() if "=" in line)}
+    pairs = [line.split("=", 1) for line in out.splitlines() if "=" in line]
+    resolved = {key: bytes.fromhex(value).decode() for key, value in pairs}
     assert resolved == {prefix + "sasl.jaas.config": JAAS for prefix in ("", "producer.", "consumer.", "admin.")}

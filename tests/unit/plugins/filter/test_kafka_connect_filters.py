@@ -130,8 +130,8 @@ def test_properties_read_back_exactly_with_java(tmp_path: Path):
     (tmp_path / "Read.java").write_text(READER, encoding="utf-8")
     out = subprocess.run(["java", str(tmp_path / "Read.java"), str(tmp_path / "kafka.properties")],
                          capture_output=True, text=True, check=True, timeout=120).stdout
-    parsed = {bytes.fromhex(k).decode(): bytes.fromhex(v).decode() if v else ""
-              for k, _, v in (line.partition(" ") for line in out.splitlines())}
+    pairs = [line.split(" ", 1) for line in out.splitlines()]
+    parsed = {bytes.fromhex(key).decode(): bytes.fromhex(value).decode() for key, value in pairs}
     assert parsed == {key: ("true" if value is True else value) for key, value in TRICKY.items()}
 
 
