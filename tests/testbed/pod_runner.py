@@ -412,11 +412,15 @@ def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.Worker
     pod_ip = pod["status"]["podIP"]
     folder = layout.worker_dir(metadata["namespace"], metadata["name"])
     folder.mkdir(parents=True, exist_ok=True)
-    kafka.write_private(folder / "worker.properties", worker_env.render_properties(spec.properties))
+    kafka.write_private(folder / "worker.properties", spec.properties_text or
+                        worker_env.render_properties(spec.properties))
     (folder / "log4j2.properties").write_text(WORKER_LOG4J2, encoding="utf-8")
     write_netns_hosts([kafka.ADVERTISED_HOST, *spec.bootstrap_hosts])
     add_pod_ip(pod_ip)
     with open(folder / "worker.log", "ab") as log_file:
+        # The image's start script prints before it execs Connect; `kubectl logs` shows it, so does worker.log.
+        log_file.write("".join(f"{line}\n" for line in spec.startup_output).encode())
+        log_file.flush()
         # A clean environment: the pod's env holds the connection string, the process needs none of it.
         process = subprocess.Popen(worker_command(spec, folder, kafka_env), cwd=folder, stdin=subprocess.DEVNULL,
                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
