@@ -514,3 +514,100 @@ def escape_property(text: str, is_key: bool) -> str:
 def render_properties(properties: Mapping[str, str]) -> str:
     return "".join(f"{escape_property(key, True)}={escape_property(value, False)}\n"
                    for key, value in sorted(properties.items()))
+
+
+# ---------------------------------------------------------------- the volumes
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One volumeMount of the container, with the files its volume holds (None: an empty, writable dir)."""
+
+    volume: str
+    mount_path: str
+    read_only: bool
+    sub_path: str
+    files: dict[str, tuple[str, int]] | None
+
+
+def relative_path(path: str, where: str) -> str:
+    parts = path.split("/")
+    if not path or path.startswith("/") or ".." in parts:
+        raise WorkerEnvError(f"{where}: path {path!r} must be relative and may not contain '..'")
+    return path
+
+
+def key_files(volume: str, kind: str, name: str, source: Mapping[str, Any], values: Mapping[str, str] | None,
+              default_mode: int) -> dict[str, tuple[str, int]]:
+    """The files the kubelet writes for a Secret or ConfigMap: one per key, or the listed `items` only."""
+    optional = bool(source.get("optional"))
+    if values is None:
+        if optional:
+            return {}
+        raise WorkerEnvError(f"MountVolume.SetUp failed for volume {volume!r}: {kind} {name!r} not found")
+    items = source.get("items")
+    if not items:
+        return {key: (value, default_mode) for key, value in values.items()}
+    files = {}
+    for item in items:
+        if item.get("key") not in values:
+            if optional:
+                continue
+            raise WorkerEnvError(f"MountVolume.SetUp failed for volume {volume!r}: key {item.get('key')!r} "
+                                 f"is not in {kind} {name!r}")
+        path = relative_path(item.get("path") or "", f"volume {volume!r}")
+        files[path] = (values[item["key"]], int(item.get("mode") or default_mode))
+    return files
+
+
+def volume_files(volume: Mapping[str, Any], configmaps: Mapping[str, Mapping[str, str]],
+                 secrets: Mapping[str, Mapping[str, str]]) -> dict[str, tuple[str, int]] | None:
+    name = volume.get("name", "")
+    if volume.get("secret") is not None:
+        source = volume["secret"]
+        return key_files(name, "secret", source.get("secretName", ""), source, secrets.get(source.get("secretName")),
+                         int(source.get("defaultMode") or 0o644))
+    if volume.get("configMap") is not None:
+        source = volume["configMap"]
+        return key_files(name, "configmap", source.get("name", ""), source, configmaps.get(source.get("name")),
+                         int(source.get("defaultMode") or 0o644))
+    if volume.get("projected") is not None:
+        mode = int(volume["projected"].get("defaultMode") or 0o644)
+        files: dict[str, tuple[str, int]] = {}
+        for projection in volume["projected"].get("sources") or []:
+            if projection.get("secret") is not None:
+                ref = projection["secret"]
+                files.update(key_files(name, "secret", ref.get("name", ""), ref, secrets.get(ref.get("name")), mode))
+            elif projection.get("configMap") is not None:
+                ref = projection["configMap"]
+                files.update(key_files(name, "configmap", ref.get("name", ""), ref, configmaps.get(ref.get("name")),
+                                       mode))
+            else:
+                raise WorkerEnvError(f"volume {name!r}: projected source {sorted(projection)} is not supported by the "
+                                     "testbed (secret and configMap are)")
+        return files
+    if volume.get("emptyDir") is not None:
+        return None
+    kinds = sorted(key for key in volume if key != "name")
+    raise WorkerEnvError(f"volume {name!r} of kind {kinds} is not supported by the testbed "
+                         "(secret, configMap, projected and emptyDir are)")
+
+
+def container_mounts(pod: Mapping[str, Any], container: Mapping[str, Any],
+                     configmaps: Mapping[str, Mapping[str, str]],
+                     secrets: Mapping[str, Mapping[str, str]]) -> list[Mount]:
+    """The container's volumeMounts with their contents, as the kubelet sets them up before the container starts."""
+    volumes = {volume.get("name"): volume for volume in (pod.get("spec") or {}).get("volumes") or []}
+    mounts = []
+    for entry in container.get("volumeMounts") or []:
+        name, path = entry.get("name"), entry.get("mountPath") or ""
+        if name not in volumes:
+            raise WorkerEnvError(f"volumeMount {path!r} names volume {name!r}, which the pod does not have")
+        if not path.startswith("/") or ".." in path.split("/"):
+            raise WorkerEnvError(f"volumeMount of {name!r}: mountPath {path!r} must be absolute without '..'")
+        files = volume_files(volumes[name], configmaps, secrets)
+        sub_path = relative_path(entry["subPath"], f"volumeMount {path!r}") if entry.get("subPath") else ""
+        # Secret, ConfigMap and projected volumes are always mounted read-only by the kubelet.
+        read_only = bool(entry.get("readOnly")) or files is not None
+        mounts.append(Mount(name, path.rstrip("/") or "/", read_only, sub_path, files))
+    return mounts
