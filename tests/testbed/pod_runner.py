@@ -13,12 +13,20 @@ the network namespace `streamops-pods`:
   host  sop-host 198.19.255.1/30 --veth-- sop-pod 198.19.255.2/30 + one /32 per pod IP  netns
         route 198.18.0.0/16 via 198.19.255.2                  default via 198.19.255.1
 
+The worker starts as the Debezium Connect image starts it (worker_env.debezium_entrypoint, whose
+output opens worker.log), with the pod's Secret, ConfigMap, projected and emptyDir volumes
+bind-mounted at their mountPath in a mount namespace of its own (start.sh), and with the
+Debezium PostgreSQL plugin beside FileStream on its plugin.path.
+
 KWOK leaves these pods Running but not Ready (stages/pod-started-unready.yaml). The runner then
-does what the kubelet's prober does: it runs the container's readinessProbe (httpGet) against
-the worker, honouring its delay, period, timeout and thresholds, and writes the pod's Ready and
-ContainersReady conditions. A Deployment counts the replica, and a Service routes to it, only
-once its worker answers. Liveness probes are not run: a worker that exits is restarted with a
-kubelet-like back-off instead.
+does what the kubelet's prober does, in a thread per worker: the startupProbe first, then the
+readinessProbe (httpGet), honouring delay, period, timeout and thresholds, written to the pod's
+Ready and ContainersReady conditions, so a Deployment counts the replica, and a Service routes
+to it, only once its worker answers; and the livenessProbe, whose failure kills the worker
+(SIGTERM, SIGKILL after the grace period). A worker that exits or is killed is restarted with
+the kubelet's back-off, and the pod's containerStatuses report restartCount, state and
+lastState.terminated. The first 200 from `GET /connectors` is recorded in the pod annotation
+testbed.streamops.io/first-ready-at.
 
 The broker's PODS listener binds 198.19.255.1:9093; /etc/netns/streamops-pods/hosts (which
 `ip netns exec` mounts over /etc/hosts) maps the pods' bootstrap host names there. When the pod
@@ -729,7 +737,20 @@ class Runner:
         container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
         configmaps, secrets = self.namespace_sources(pod["metadata"]["namespace"])
         env = worker_env.resolve_env(pod, container, configmaps, secrets)
-        mounts = worker_env.container_mounts(pod, container, configmaps, secrets)
+        metadata = pod["metadata"]
+
+        def token(expiration: int, audience: str | None) -> str:
+            """A TokenRequest bound to the pod, as the kubelet makes for a projected serviceAccountToken."""
+            spec = {"expirationSeconds": expiration, "boundObjectRef": {"kind": "Pod", "apiVersion": "v1",
+                                                                        "name": metadata["name"],
+                                                                        "uid": metadata.get("uid")}}
+            if audience:
+                spec["audiences"] = [audience]
+            answer = self.core.create_namespaced_service_account_token(
+                pod["spec"].get("serviceAccountName") or "default", metadata["namespace"], {"spec": spec})
+            return answer.status.token
+
+        mounts = worker_env.container_mounts(pod, container, configmaps, secrets, token)
         return worker_env.worker_spec(env, pod["status"]["podIP"], plugin_path()), mounts
 
     def reconcile_pod(self, pod: Mapping[str, Any], deleted: bool = False) -> None:
@@ -1117,7 +1138,7 @@ def status() -> int:
         state = "running" if worker.alive() else "dead"
         rest = rest_connectors(worker.rest_url) if state == "running" else "-"
         print(f"  {worker.namespace}/{worker.name:<30} {worker.pod_ip:<15} pid={worker.pid:<8} {state:<8} "
-              f"GET /connectors: {rest}")
+              f"restarts={worker.restart_count} first-ready={worker.first_ready_at or '-'} GET /connectors: {rest}")
     return 0 if pid else 1
 
 

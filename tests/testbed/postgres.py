@@ -246,7 +246,7 @@ def running_pid(layout: Layout) -> int | None:
 
 def psql(layout: Layout, database: str, script: str, *variables: str) -> str:
     command = [str(bin_dir() / "psql"), "-h", str(layout.run), "-p", str(PORT), "-U", "postgres", "-d", database,
-               "-X", "-q", "-v", "ON_ERROR_STOP=1", *(f"--set={v}" for v in variables)]
+               "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", *(f"--set={v}" for v in variables)]
     result = subprocess.run(command, input=script, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise TestbedError(f"psql on {database} failed: {result.stderr.strip()}")
@@ -328,7 +328,7 @@ def status() -> int:
                                    ).split())
         except TestbedError as error:
             answer = f"not answering ({error})"
-    slots = re.sub(r"^(\S+) (\S+) (\S+)$", r"version \1, wal_level \2, \3 replication slot(s)", answer)
+    slots = re.sub(r"^(.+)\|(\S+)\|(\S+)$", r"version \1, wal_level \2, \3 replication slot(s)", answer)
     print(f"{'postgres':<24} pid={pid or '-':<8} {'running' if pid else 'stopped'} "
           f"({HOST_NAME}:{PORT} = {LISTEN_IP}; {slots})")
     return 0 if pid else 1

@@ -36,7 +36,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 DEBEZIUM = "debezium"
 CONFLUENT = "confluent"
@@ -560,8 +560,23 @@ def key_files(volume: str, kind: str, name: str, source: Mapping[str, Any], valu
     return files
 
 
+TokenSource = Callable[[int, "str | None"], str]  # (expirationSeconds, audience) -> a service account token
+
+
+def downward_files(pod: Mapping[str, Any], volume: str, items: list[Mapping[str, Any]], mode: int
+                   ) -> dict[str, tuple[str, int]]:
+    files = {}
+    for item in items:
+        if "fieldRef" not in item:
+            raise WorkerEnvError(f"volume {volume!r}: downwardAPI item {sorted(item)} is not supported by the testbed")
+        files[relative_path(item.get("path") or "", f"volume {volume!r}")] = (
+            field_value(pod, item["fieldRef"]["fieldPath"]), int(item.get("mode") or mode))
+    return files
+
+
 def volume_files(volume: Mapping[str, Any], configmaps: Mapping[str, Mapping[str, str]],
-                 secrets: Mapping[str, Mapping[str, str]]) -> dict[str, tuple[str, int]] | None:
+                 secrets: Mapping[str, Mapping[str, str]], pod: Mapping[str, Any] | None = None,
+                 token: TokenSource | None = None) -> dict[str, tuple[str, int]] | None:
     name = volume.get("name", "")
     if volume.get("secret") is not None:
         source = volume["secret"]
@@ -582,10 +597,20 @@ def volume_files(volume: Mapping[str, Any], configmaps: Mapping[str, Mapping[str
                 ref = projection["configMap"]
                 files.update(key_files(name, "configmap", ref.get("name", ""), ref, configmaps.get(ref.get("name")),
                                        mode))
+            elif projection.get("downwardAPI") is not None:
+                files.update(downward_files(pod or {}, name, projection["downwardAPI"].get("items") or [], mode))
+            elif projection.get("serviceAccountToken") is not None and token is not None:
+                # The kube-api-access-* volume the ServiceAccount admission plugin adds: a real, bound token.
+                ref = projection["serviceAccountToken"]
+                path = relative_path(ref.get("path") or "", f"volume {name!r}")
+                files[path] = (token(int(ref.get("expirationSeconds") or 3607), ref.get("audience")), mode)
             else:
                 raise WorkerEnvError(f"volume {name!r}: projected source {sorted(projection)} is not supported by the "
-                                     "testbed (secret and configMap are)")
+                                     "testbed (secret, configMap, downwardAPI and serviceAccountToken are)")
         return files
+    if volume.get("downwardAPI") is not None:
+        return downward_files(pod or {}, name, volume["downwardAPI"].get("items") or [],
+                              int(volume["downwardAPI"].get("defaultMode") or 0o644))
     if volume.get("emptyDir") is not None:
         return None
     kinds = sorted(key for key in volume if key != "name")
@@ -595,7 +620,7 @@ def volume_files(volume: Mapping[str, Any], configmaps: Mapping[str, Mapping[str
 
 def container_mounts(pod: Mapping[str, Any], container: Mapping[str, Any],
                      configmaps: Mapping[str, Mapping[str, str]],
-                     secrets: Mapping[str, Mapping[str, str]]) -> list[Mount]:
+                     secrets: Mapping[str, Mapping[str, str]], token: TokenSource | None = None) -> list[Mount]:
     """The container's volumeMounts with their contents, as the kubelet sets them up before the container starts."""
     volumes = {volume.get("name"): volume for volume in (pod.get("spec") or {}).get("volumes") or []}
     mounts = []
@@ -605,7 +630,7 @@ def container_mounts(pod: Mapping[str, Any], container: Mapping[str, Any],
             raise WorkerEnvError(f"volumeMount {path!r} names volume {name!r}, which the pod does not have")
         if not path.startswith("/") or ".." in path.split("/"):
             raise WorkerEnvError(f"volumeMount of {name!r}: mountPath {path!r} must be absolute without '..'")
-        files = volume_files(volumes[name], configmaps, secrets)
+        files = volume_files(volumes[name], configmaps, secrets, pod, token)
         sub_path = relative_path(entry["subPath"], f"volumeMount {path!r}") if entry.get("subPath") else ""
         # Secret, ConfigMap and projected volumes are always mounted read-only by the kubelet.
         read_only = bool(entry.get("readOnly")) or files is not None

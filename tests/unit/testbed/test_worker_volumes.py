@@ -72,3 +72,17 @@ def test_an_optional_missing_secret_is_an_empty_volume_and_an_unknown_volume_is_
     assert mount.files == {}
     with pytest.raises(worker_env.WorkerEnvError, match="names volume 'x'"):
         mounts([], [{"name": "x", "mountPath": "/m"}])
+
+
+def test_the_service_account_volume_gets_a_token_the_root_ca_and_the_namespace() -> None:
+    volume = {"name": "kube-api-access-x", "projected": {"defaultMode": 0o644, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}]}}
+    spec, container = pod([volume], [{"name": "kube-api-access-x",
+                                      "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}])
+    asked = []
+    [mount] = worker_env.container_mounts(spec, container, {"kube-root-ca.crt": {"ca.crt": "PEM"}}, SECRETS,
+                                          lambda seconds, audience: asked.append((seconds, audience)) or "jwt")
+    assert mount.files == {"token": ("jwt", 0o644), "ca.crt": ("PEM", 0o644), "namespace": ("n", 0o644)}
+    assert asked == [(3607, None)]
