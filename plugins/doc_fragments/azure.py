@@ -75,8 +75,16 @@ requirements:
 notes:
   - Throttled (HTTP 429, honouring C(Retry-After)) and transient server errors (HTTP 500, 502, 503, 504) are
     retried with exponential back-off, at most 6 times.
-  - Errors are reported in C(msg) as Azure's error code, a colon and Azure's message, with the code also in
-    C(error_code).
+  - Errors are reported in C(msg) as Azure's error code (once), a colon and Azure's message, with the code also
+    in C(error_code). Bad input is refused before any request, with C(error_code=InvalidParameter) and a message
+    naming the option and what it allows.
+  - An answer that leaves out an optional field (older API versions omit C(retentionDescription), for example) makes
+    that field unknown: it is not compared, so it never causes a change on its own.
+  - The public discovery documents fetched before the first token (cloud metadata of a custom O(cloud_environment),
+    Microsoft Entra instance and tenant discovery) are cached for a day under C(~/.cache/streamops.eventhub_connect)
+    (or E(XDG_CACHE_HOME)), in files only the user can write, so later module runs start with the token request.
+    Set E(STREAMOPS_AZURE_DISCOVERY_CACHE) to another directory, or to V(off) to fetch them every time. Tokens and
+    keys are never written to disk.
 """
 
     ATTRIBUTES = r"""

@@ -71,3 +71,67 @@ options:
     choices: [http, https]
     default: http
 """
+
+    # The answers every Connect module waits through; modules name their own deadline option.
+    RETRIES = r"""
+options: {}
+notes:
+  - Retries, until its deadline, while Connect answers 409 (a rebalance is in progress), 429, 500 with a
+    C(RebalanceNeededException), or 404 from a worker that is still starting (no C(error_code) in the
+    answer), while the service proxy answers 502-504 (no ready endpoint), and after a transport failure
+    (refused, reset, a connection cut mid-answer, an answer that is not HTTP). Any worker accepts the
+    calls; it forwards writes to the leader.
+  - O(timeout) bounds the whole call, including an answer whose body trickles in; a body that is not
+    UTF-8 JSON is a failure naming the URL and quoting what came back.
+  - Input is checked before the first request. O(url) needs an C(http://) or C(https://) scheme and a
+    host, O(timeout) cannot be negative and O(request_timeout) must be positive.
+"""
+
+    # Attributes of the modules that change connectors.
+    MANAGE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Reads the connectors and reports the changes and diff a real run would make, without making them.
+      - A config that would be written is first checked with Connect's own validation
+        (V(PUT /connector-plugins/CLASS/config/validate)), so check mode fails where the real run would.
+  diff_mode:
+    support: full
+    description: Shows the config (secrets redacted) and run state before and after.
+  idempotent:
+    support: full
+    description: A second run with the same arguments reports no change.
+"""
+
+    # Attributes of the modules that only read.
+    READ_ONLY = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode runs exactly as a normal run.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+  idempotent:
+    support: full
+    description: The module never changes anything.
+"""
+
+    # How secrets in connector configs are kept out of Ansible's output and out of Connect.
+    SECRETS = r"""
+options: {}
+notes:
+  - Which settings are secret is decided in one place for the whole collection. Keys whose names contain
+    C(password), C(passwd), C(passphrase), C(secret), C(jaas), C(token), C(credential), C(api.key),
+    C(private.key), C(account.key), C(access.key), C(connection.string), C(user.info), C(keystore.key) or
+    C(sas.key), and credentials inside other values (C(user:password@) in a URL, C(?password=...)). Their
+    values are replaced by C(********) in results and diffs and masked anywhere else in the output.
+  - A config that holds such a value in clear (not a C(${provider:...}) config provider placeholder) is
+    refused before any request, unless C(allow_literal_secrets) is set for that connector, because Connect
+    would store it in clear in its config topic and answer it to anyone who may call its REST API.
+  - Connect answers V(GET) with the placeholder, not its value, so a config with placeholders compares
+    equal on every run.
+"""

@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 import configparser
+import hashlib
+import io
+import json
 import os
+import stat
+import tempfile
+import time
 import traceback
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, TypeVar
 from urllib.parse import urlparse
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import ModuleError
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, ModuleError
 
 AZURE_IMPORT_ERROR: Optional[str] = None
 try:
@@ -23,6 +29,7 @@ try:
         ResourceNotFoundError,
     )
     from azure.core.pipeline.policies import RetryPolicy
+    from azure.core.pipeline.transport import RequestsTransport
     from azure.identity import (
         AzureAuthorityHosts,
         AzureCliCredential,
@@ -35,6 +42,12 @@ try:
 except ImportError:
     AZURE_IMPORT_ERROR = traceback.format_exc()
     RetryPolicy = object  # type: ignore[assignment,misc]
+    RequestsTransport = object  # type: ignore[assignment,misc]
+try:
+    # azure-core's response class for a requests response; without it discovery is simply not cached
+    from azure.core.rest._requests_basic import RestRequestsTransportResponse
+except ImportError:
+    RestRequestsTransportResponse = None
 
 T = TypeVar("T")
 
@@ -66,12 +79,116 @@ RETRY_BACKOFF_MAX = 30
 
 
 class AzureApiError(ModuleError):
-    """Azure's error code and message, with the HTTP status where there was one."""
+    """Azure's error code and message, with the HTTP status where there was one: only for Azure's answers
+    (local refusals are InvalidInput)."""
 
     def __init__(self, message: str, code: Optional[str] = None, status: Optional[int] = None,
                  details: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message, code=code, details=details)
         self.status = status
+
+
+# Public discovery documents (cloud metadata, Entra instance and tenant discovery) change rarely: each module
+# process would otherwise fetch them again before its first token. They are cached per user, for a day.
+DISCOVERY_CACHE_SECONDS = 24 * 3600
+DISCOVERY_CACHE_ENV = "STREAMOPS_AZURE_DISCOVERY_CACHE"
+_DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/common/discovery/instance", "/metadata/endpoints")
+_discovered: Dict[str, bytes] = {}
+
+
+def discovery_cache_dir() -> Optional[str]:
+    """Where discovery documents are cached: $STREAMOPS_AZURE_DISCOVERY_CACHE (``off`` disables it), else the
+    user's cache directory."""
+    configured = os.environ.get(DISCOVERY_CACHE_ENV)
+    if configured is not None:
+        return None if configured.lower() in ("", "off", "0", "false", "no") else configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "streamops.eventhub_connect", "azure-discovery")
+
+
+def is_discovery_url(url: str) -> bool:
+    path = urlparse(url).path.rstrip("/")
+    return any(path.endswith(suffix) for suffix in _DISCOVERY_PATHS)
+
+
+def _cache_file(url: str) -> Optional[str]:
+    directory = discovery_cache_dir()
+    return os.path.join(directory, hashlib.sha256(url.encode("utf-8")).hexdigest() + ".json") if directory else None
+
+
+def cached_discovery(url: str, clock: Callable[[], float] = time.time) -> Optional[bytes]:
+    """A discovery document fetched before, in this process or (fresh, private to this user) on disk."""
+    if url in _discovered:
+        return _discovered[url]
+    path = _cache_file(url)
+    try:
+        if not path:
+            return None
+        info = os.stat(path)
+        # only a file this user wrote and nobody else can change redirects a token request
+        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        if clock() - info.st_mtime > DISCOVERY_CACHE_SECONDS:
+            return None
+        with open(path, "r", encoding="utf-8") as handle:
+            entry = json.load(handle)
+        if entry.get("url") != url:
+            return None
+        body = entry["body"].encode("utf-8")
+    except (OSError, ValueError, KeyError, AttributeError):
+        return None
+    _discovered[url] = body
+    return body
+
+
+def remember_discovery(url: str, body: bytes) -> None:
+    """Keep a discovery document for this process and, when the cache directory is writable, for later ones."""
+    _discovered[url] = body
+    path = _cache_file(url)
+    if not path:
+        return
+    try:
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"url": url, "body": body.decode("utf-8")}, out)
+        os.replace(temporary, path)
+        for name in os.listdir(directory):  # documents of clouds no longer used
+            old = os.path.join(directory, name)
+            if time.time() - os.stat(old).st_mtime > DISCOVERY_CACHE_SECONDS:
+                os.unlink(old)
+    except (OSError, UnicodeDecodeError):
+        pass  # a read-only home (an execution environment) only costs the next process a fetch
+
+
+class DiscoveryCachingTransport(RequestsTransport):  # type: ignore[misc,valid-type]
+    """azure-identity's transport, answering discovery GETs from the cache; tokens are never cached."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        url = str(request.url)
+        if request.method != "GET" or not is_discovery_url(url):
+            return super().send(request, **kwargs)
+        body = cached_discovery(url) if RestRequestsTransportResponse is not None else None
+        if body is not None:
+            return _cached_response(request, body)
+        response = super().send(request, **kwargs)
+        if response.status_code == 200:
+            response.read()
+            remember_discovery(url, response.content)
+        return response
+
+
+def _cached_response(request: Any, body: bytes) -> Any:
+    raw = requests.Response()
+    raw.status_code, raw.reason, raw.url = 200, "OK", str(request.url)
+    raw.headers["Content-Type"] = "application/json; charset=utf-8"
+    raw._content = body  # pylint: disable=protected-access
+    raw._content_consumed = True  # pylint: disable=protected-access
+    raw.raw = io.BytesIO(body)
+    response = RestRequestsTransportResponse(request=request, internal_response=raw)
+    response.read()
+    return response
 
 
 class CloudEndpoints(NamedTuple):
@@ -128,26 +245,31 @@ def resolve_cloud(value: str) -> CloudEndpoints:
     if value in KNOWN_CLOUDS:
         return KNOWN_CLOUDS[value]
     if not value.startswith("https://"):
-        raise AzureApiError("cloud_environment must be one of %s or an https:// metadata URL, not %r"
-                            % (", ".join(KNOWN_CLOUDS), value), code="InvalidCloudEnvironment")
+        raise InvalidInput("cloud_environment must be one of %s or an https:// metadata URL, not %r"
+                           % (", ".join(KNOWN_CLOUDS), value), code="InvalidCloudEnvironment")
+    body = cached_discovery(value)
     try:
-        # requests honours REQUESTS_CA_BUNDLE, like the SDK's own transport.
-        response = requests.get(value, timeout=30, headers={"Accept": "application/json"})
-        response.raise_for_status()
-        document = response.json()
+        if body is None:
+            # requests honours REQUESTS_CA_BUNDLE, like the SDK's own transport.
+            response = requests.get(value, timeout=30, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            body = response.content
+        document = json.loads(body)
     except (requests.RequestException, ValueError) as exc:
         raise AzureApiError("cannot read cloud metadata from %s: %s" % (value, exc), code="InvalidCloudMetadata")
-    return parse_cloud_metadata(document, value)
+    endpoints = parse_cloud_metadata(document, value)
+    remember_discovery(value, body)
+    return endpoints
 
 
 def _credential_file(profile: Optional[str]) -> Dict[str, str]:
     path = os.path.expanduser(os.environ.get("AZURE_CREDENTIAL_FILE", "~/.azure/credentials"))
     parser = configparser.ConfigParser()
     if not parser.read(path):
-        raise AzureApiError("auth_source=credential_file but %s cannot be read" % path, code="AuthenticationFailed")
+        raise InvalidInput("auth_source=credential_file but %s cannot be read" % path, code="AuthenticationFailed")
     section = profile or "default"
     if not parser.has_section(section):
-        raise AzureApiError("profile [%s] not found in %s" % (section, path), code="AuthenticationFailed")
+        raise InvalidInput("profile [%s] not found in %s" % (section, path), code="AuthenticationFailed")
     return dict(parser.items(section))
 
 
@@ -166,7 +288,7 @@ def _has_service_principal(auth: Dict[str, Any]) -> bool:
 
 
 def build_credential(auth: Dict[str, Any], cloud: CloudEndpoints) -> Any:
-    common = {"authority": cloud.authority}
+    common: Dict[str, Any] = {"authority": cloud.authority, "transport": DiscoveryCachingTransport()}
     if cloud.custom:
         common["disable_instance_discovery"] = True
     elif cloud.name == "AzureChinaCloud":
@@ -179,8 +301,8 @@ def build_credential(auth: Dict[str, Any], cloud: CloudEndpoints) -> Any:
                                           auth["password"], tenant_id=auth.get("tenant") or "organizations",
                                           **common)
     if source in ("env", "credential_file"):
-        raise AzureApiError("auth_source=%s needs client_id, secret and tenant (or ad_user and password)" % source,
-                            code="AuthenticationFailed")
+        raise InvalidInput("auth_source=%s needs client_id, secret and tenant (or ad_user and password)" % source,
+                           code="AuthenticationFailed")
     if source == "cli":
         return AzureCliCredential(tenant_id=auth.get("tenant"))
     if source == "msi":
@@ -200,15 +322,29 @@ class ThrottleRetryPolicy(RetryPolicy):  # type: ignore[misc,valid-type]
 def eventhub_client(params: Dict[str, Any], polling_interval: float = 5) -> Any:
     auth = effective_auth(params)
     if not auth.get("subscription_id"):
-        raise AzureApiError("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)",
-                            code="MissingSubscription")
+        raise InvalidInput("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)",
+                           code="MissingSubscription")
     cloud = resolve_cloud(auth["cloud_environment"])
     credential = build_credential(auth, cloud)
     retry = ThrottleRetryPolicy(retry_total=RETRY_TOTAL, retry_backoff_factor=RETRY_BACKOFF_FACTOR,
                                 retry_backoff_max=RETRY_BACKOFF_MAX)
+    # one token before the first request, so that requests sent in parallel share it instead of each asking
+    azure_call(credential.get_token, cloud.credential_scope)
     return EventHubManagementClient(credential, auth["subscription_id"], base_url=cloud.resource_manager,
                                     credential_scopes=[cloud.credential_scope], retry_policy=retry,
                                     polling_interval=polling_interval)
+
+
+def without_code(message: str, code: str) -> str:
+    """Azure's message without the code azure-core folds into it ("(Conflict) ...", "Code: Conflict" lines),
+    so that ModuleError prints the code once."""
+    lines = [line for line in message.splitlines()
+             if line.strip() and not line.startswith(("Code: ", "Message: ", "Target: ", "Inner error: "))]
+    text = "\n".join(lines) or message
+    for prefix in ("(%s) " % code, "%s: " % code, "(%s)" % code):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text.strip() or message
 
 
 def error_from_sdk(exc: Exception) -> AzureApiError:
@@ -220,7 +356,7 @@ def error_from_sdk(exc: Exception) -> AzureApiError:
         error = getattr(exc, "error", None)
         code = getattr(error, "code", None) or getattr(exc, "reason", None) or "HttpError"
         message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
-        return AzureApiError(message, code=code, status=exc.status_code)
+        return AzureApiError(without_code(message, code), code=code, status=exc.status_code)
     return AzureApiError(str(exc), code=type(exc).__name__)
 
 

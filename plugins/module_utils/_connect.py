@@ -1,15 +1,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
-"""Kafka Connect REST client: one request() over a URL or the API server's service proxy."""
+"""Kafka Connect REST client: one request() over a URL or the API server's service proxy.
+
+Every request is bounded as a whole (connect, headers and a body that trickles in), and every way
+a peer can break (refused, reset, cut mid-body, not HTTP, not JSON, not UTF-8) ends as a
+ConnectError naming the URL and what came back.
+"""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
+import threading
 import time
+import urllib.error
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
 
 from typing import Any, Callable, Dict, List, Optional
@@ -43,21 +50,44 @@ CONNECT_PROXY_ARG_SPEC = {
 }
 
 BODY_EXCERPT_CHARS = 500
+SEND_GRACE_SECONDS = 0.25
 
 
 class ConnectError(ModuleError):
-    """A Connect request could not be sent or answered (refused, DNS, TLS, timeout)."""
+    """A Connect request could not be sent or answered (refused, DNS, TLS, timeout, broken answer)."""
+
+
+class ConnectTimeout(ConnectError):
+    """A request got no complete answer within its time."""
 
 
 class ConnectResponse:
-    """What Connect (or the proxy in front of it) answered."""
+    """What Connect (or the proxy in front of it) answered to one request."""
 
-    def __init__(self, status: int, body: str) -> None:
+    def __init__(self, status: int, body: Any, url: str = "") -> None:
         self.status = status
-        self.body = body
+        self.url = url
+        self.utf8 = True
+        if isinstance(body, bytes):
+            try:
+                body = body.decode("utf-8")
+            except UnicodeDecodeError:
+                self.utf8 = False
+                body = body.decode("utf-8", errors="replace")
+        self.body = body or ""
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The body decoded; a ConnectError naming the URL when it is not UTF-8 JSON."""
+        if not self.utf8:
+            raise ConnectError("{0} answered HTTP {1} with a body that is not UTF-8: {2}".format(
+                self.url, self.status, self.excerpt()))
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise ConnectError("{0} answered HTTP {1} with a body that is not JSON: {2}".format(
+                self.url, self.status, self.excerpt()))
 
     def excerpt(self) -> str:
         return self.body[:BODY_EXCERPT_CHARS]
@@ -88,6 +118,7 @@ class UrlTransport:
         return self.base_url
 
     def send(self, method: str, path: str, body: Any, timeout: float) -> ConnectResponse:
+        url = self.base_url + path
         headers = {"Accept": "application/json"}
         data = None
         if body is not None:
@@ -95,7 +126,7 @@ class UrlTransport:
             data = json.dumps(body)
         try:
             response = open_url(
-                self.base_url + path,
+                url,
                 data=data,
                 method=method,
                 headers=headers,
@@ -109,23 +140,56 @@ class UrlTransport:
                 force_basic_auth=self.url_username is not None,
                 follow_redirects="safe",
             )
-            return ConnectResponse(response.getcode(), to_text(response.read(), errors="surrogate_or_strict"))
-        except HTTPError as err:
-            return ConnectResponse(err.code, _read_error_body(err))
-        except (URLError, socket.timeout, OSError) as err:
-            raise ConnectError("{0} {1}: {2}".format(method, self.base_url + path, _reason(err)))
+            return ConnectResponse(response.getcode(), response.read(), url)
+        except urllib.error.HTTPError as err:
+            return ConnectResponse(err.code, _read_error_body(err), url)
+        except http.client.IncompleteRead as err:
+            raise ConnectError("{0} {1}: the connection closed mid-answer ({2} bytes read, {3} more expected)".format(
+                method, url, len(err.partial), err.expected if err.expected is not None else "some"))
+        except http.client.BadStatusLine as err:
+            # RemoteDisconnected is a BadStatusLine: the peer closed before any status line
+            raise ConnectError("{0} {1}: the answer is not HTTP ({2})".format(method, url, _reason(err) or "no status line"))
+        except (http.client.HTTPException, urllib.error.URLError, socket.timeout, OSError, ValueError) as err:
+            raise ConnectError("{0} {1}: {2}".format(method, url, _reason(err) or type(err).__name__))
 
 
-def _read_error_body(err: HTTPError) -> str:
+def _read_error_body(err: urllib.error.HTTPError) -> bytes:
     try:
-        return to_text(err.read(), errors="surrogate_or_strict")
+        return err.read()
     except Exception:  # the body of an error answer is informative only
-        return ""
+        return b""
 
 
 def _reason(err: Exception) -> str:
     reason = getattr(err, "reason", None)
     return to_text(reason if reason is not None else err)
+
+
+def send_within(transport: Any, method: str, path: str, body: Any, timeout: float) -> ConnectResponse:
+    """transport.send() bounded as a whole by timeout seconds.
+
+    Socket timeouts bound each read, not the answer: a peer that trickles a byte per second keeps
+    every read short and the call endless. The send runs in a daemon thread the caller stops
+    waiting for at the deadline; the process exits soon after, which ends the thread too.
+    """
+    outcome = {}  # type: Dict[str, Any]
+
+    def target() -> None:
+        try:
+            outcome["response"] = transport.send(method, path, body, timeout)
+        except BaseException as err:  # re-raised in the caller's thread
+            outcome["error"] = err
+
+    worker = threading.Thread(target=target, name="connect-request", daemon=True)
+    worker.start()
+    # a little grace lets the transport's own errors (refused, socket timeout) surface as themselves
+    worker.join(timeout + SEND_GRACE_SECONDS)
+    if worker.is_alive():
+        raise ConnectTimeout("{0} {1}{2}: no complete answer within {3:g} s (the peer is slow or trickling)".format(
+            method, transport.describe(), path, timeout))
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
 
 
 class ConnectClient:
@@ -134,6 +198,8 @@ class ConnectClient:
     def __init__(self, transport: Any, request_timeout: float = 10.0) -> None:
         self.transport = transport
         self.request_timeout = request_timeout
+        self.requests = 0
+        self._lock = threading.Lock()
 
     def describe(self) -> str:
         return self.transport.describe()
@@ -147,14 +213,12 @@ class ConnectClient:
     ) -> ConnectResponse:
         if not path.startswith("/"):
             path = "/" + path
-        return self.transport.send(method.upper(), path, body, timeout or self.request_timeout)
-
-
-def summarize_body(response: Optional[ConnectResponse]) -> Dict[str, Any]:
-    """The last answer as a small dict for results and failure messages."""
-    if response is None:
-        return {"status": None, "body": None}
-    return {"status": response.status, "body": response.excerpt()}
+        with self._lock:
+            self.requests += 1
+        response = send_within(self.transport, method.upper(), path, body, timeout or self.request_timeout)
+        if not response.url:
+            response.url = self.describe() + path
+        return response
 
 
 def connector_names(payload: Any) -> List[str]:
@@ -207,8 +271,9 @@ def request_retrying(
 ) -> ConnectResponse:
     """client.request(), repeated on transient answers and transport errors until timeout seconds pass.
 
-    Returns the first final answer, or the last transient one at the deadline; re-raises the last
-    ConnectError if nothing answered by then.
+    Transport errors include a connection cut mid-body and an answer that is not HTTP. Returns the
+    first final answer, or the last transient one at the deadline; re-raises the last ConnectError
+    if nothing answered by then. No request runs past the deadline.
     """
     deadline = Deadline(timeout, clock=clock)
     delays = backoff_delays(interval, max_interval)
@@ -219,7 +284,9 @@ def request_retrying(
             outcome["response"] = client.request(method, path, body, timeout=request_timeout)
             outcome["error"] = None
         except ConnectError as err:
-            outcome["error"] = err
+            # a last attempt cut short by the deadline says less than the failure before it
+            if not (isinstance(err, ConnectTimeout) and outcome.get("error") is not None):
+                outcome["error"] = err
             return False
         return not is_transient(outcome["response"])
 

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
-"""The argument spec and REST client that every Kafka Connect module builds from its parameters."""
+"""The argument spec, input checks and REST client that every Kafka Connect module builds from its parameters."""
 
 from __future__ import annotations
 
 import traceback
 
-from typing import Any, Dict
+from typing import Any, Dict, Iterable
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -16,6 +17,8 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectClient,
     UrlTransport,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, ModuleError
+
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
@@ -43,6 +46,26 @@ def connect_argument_spec(module_options: Dict[str, Any]) -> Dict[str, Any]:
     return spec
 
 
+def check_connect_params(params: Dict[str, Any], non_negative: Iterable[str] = ("timeout",),
+                         positive: Iterable[str] = ("request_timeout",)) -> None:
+    """Refuse, before any request, a URL that cannot be reached and durations that cannot be waited."""
+    url = params.get("url")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(char.isspace() for char in url):
+            raise InvalidInput("url {0!r} is not an http:// or https:// URL with a host "
+                               "(for example http://connect.example.com:8083)".format(url))
+    for field in ("namespace", "service", "port"):
+        if params.get(field) is not None and not str(params[field]).strip():
+            raise InvalidInput("{0} is empty".format(field))
+    for field in non_negative:
+        if params.get(field) is not None and params[field] < 0:
+            raise InvalidInput("{0} is {1:g}; it must be 0 or more seconds".format(field, params[field]))
+    for field in positive:
+        if params.get(field) is not None and params[field] <= 0:
+            raise InvalidInput("{0} is {1:g}; it must be more than 0 seconds".format(field, params[field]))
+
+
 def build_connect_client(module: AnsibleModule, request_timeout: float) -> ConnectClient:
     """A client for O(url), or for the service proxy to O(namespace)/O(service):O(port)."""
     params = module.params
@@ -58,7 +81,7 @@ def build_connect_client(module: AnsibleModule, request_timeout: float) -> Conne
         )  # type: Any
     else:
         if KUBERNETES_CORE_IMPORT_ERROR:
-            module.fail_json(msg=missing_required_lib("kubernetes.core"), exception=KUBERNETES_CORE_IMPORT_ERROR)
+            raise ModuleError(missing_required_lib("kubernetes.core"), details={"import_error": KUBERNETES_CORE_IMPORT_ERROR})
         # imported here: the kubernetes library takes seconds to import, and URL mode needs none of it
         from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import (
             ServiceProxyTransport,

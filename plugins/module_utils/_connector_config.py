@@ -1,19 +1,33 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
-"""Kafka Connect connector configs: string normalisation, comparison and secret redaction."""
+"""Kafka Connect connector configs: string normalisation, comparison, secret refusal and redaction.
+
+What is secret is decided by _secrets.py alone: values under secret keys, and credentials inside
+other values (a URL's user:password@ or ?password=...).
+"""
 
 from __future__ import annotations
+
+import re
 
 from ansible.module_utils.common.text.converters import to_text
 
 from typing import Any, Dict, List, Optional, Set
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._secrets import is_secret_key
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._secrets import (
+    is_secret_key,
+    mask_value,
+    secrets_in_value,
+)
 
 REDACTED = "********"
 
+# Kafka's ConfigTransformer syntax: ${provider:[path:]key}
+CONFIG_PLACEHOLDER = re.compile(r"\$\{[^}:]+:[^}]*\}")
 
-class ConfigValueError(ValueError):
+
+class ConfigValueError(InvalidInput):
     """A desired config value cannot be expressed as a Connect config string."""
 
 
@@ -54,22 +68,54 @@ def changed_keys(before: Optional[Dict[str, str]], after: Dict[str, str]) -> Lis
     return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
+def is_placeholder(value: str) -> bool:
+    """Whether value holds a config provider reference (${file:...}, ${dir:...}, ${env:...})."""
+    return bool(CONFIG_PLACEHOLDER.search(value))
+
+
+def literal_secrets(config: Dict[str, str]) -> List[str]:
+    """Keys whose value is a credential in clear: a secret key without a placeholder, or a URL with one."""
+    keys = []
+    for key, value in config.items():
+        if is_secret_key(key):
+            if value and not is_placeholder(value):
+                keys.append(key)
+        elif any(not is_placeholder(found) for found in secrets_in_value(value)):
+            keys.append(key)
+    return sorted(keys)
+
+
+def refuse_literal_secrets(name: str, config: Dict[str, str], field: str = "config") -> None:
+    """InvalidInput naming the keys when a credential is written in clear into a connector config."""
+    keys = literal_secrets(config)
+    if keys:
+        raise InvalidInput(
+            "{0} of connector {1!r} holds a literal secret under {2}: Connect would store it in clear in its "
+            "config topic and answer it on GET. Use a config provider placeholder, e.g. "
+            "${{dir:/opt/kafka/external-configuration/connector-secrets:KEY}}, or set allow_literal_secrets: true "
+            "for this connector".format(field, name, ", ".join(keys)))
+
+
 def secret_values(config: Optional[Dict[str, Any]]) -> Set[str]:
-    """Values of secret-looking keys, for AnsibleModule.no_log_values."""
+    """Values of secret keys and credentials inside other values, for AnsibleModule.no_log_values."""
     values = set()  # type: Set[str]
     for key, value in (config or {}).items():
-        if is_secret_key(to_text(key)) and value is not None and not isinstance(value, (dict, list, bool)):
-            text = to_text(value)
+        if value is None or isinstance(value, (dict, list, bool)):
+            continue
+        text = to_text(value)
+        if is_secret_key(to_text(key)):
             if text:
                 values.add(text)
+        else:
+            values.update(found for found in secrets_in_value(text) if found)
     return values
 
 
 def redact_config(config: Optional[Dict[str, str]], show_secrets: bool = False) -> Optional[Dict[str, str]]:
-    """A copy with every secret-looking value replaced by REDACTED, unless show_secrets."""
+    """A copy with secret values replaced by REDACTED and credentials in other values masked."""
     if config is None or show_secrets:
         return config
-    return dict((key, REDACTED if is_secret_key(key) else value) for key, value in config.items())
+    return dict((key, REDACTED if is_secret_key(key) else mask_value(value, REDACTED)) for key, value in config.items())
 
 
 def redacted_diff(before: Optional[Dict[str, str]], after: Optional[Dict[str, str]]) -> Dict[str, Any]:
@@ -78,8 +124,9 @@ def redacted_diff(before: Optional[Dict[str, str]], after: Optional[Dict[str, st
     diff_after = redact_config(after)
     if diff_before is not None and diff_after is not None:
         for key in diff_after:
-            if is_secret_key(key) and key in diff_before and (before or {}).get(key) != (after or {}).get(key):
+            changed = key in diff_before and (before or {}).get(key) != (after or {}).get(key)
+            if changed and diff_before[key] == diff_after[key]:
                 # equal placeholders would hide that the secret changed
-                diff_before[key] = REDACTED + " (old)"
-                diff_after[key] = REDACTED + " (new)"
+                diff_before[key] = diff_before[key] + " (old)"
+                diff_after[key] = diff_after[key] + " (new)"
     return {"before": diff_before or {}, "after": diff_after or {}}

@@ -58,9 +58,14 @@ TIER_LIMITS: Dict[str, TierLimits] = {
 # Authorization rules per namespace (event-hubs-common-limits.md).
 MAX_AUTHORIZATION_RULES = 12
 
-# Names: resource-name-rules.md and the ARM spec's NamespaceNameParameter (6-50 characters).
-_NAMESPACE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$")
-_ENTITY_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+# Names: resource-name-rules.md and the ARM spec's NamespaceNameParameter (6-50 characters). Matched with
+# fullmatch: a `$`-anchored match lets a trailing newline through.
+_NAMESPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
+_ENTITY_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+# Azure reserves these suffixes for its own endpoints and refuses namespaces that end with them.
+_RESERVED_NAMESPACE_SUFFIXES = ("-sb", "-mgmt")
+# Resource groups: 1-90 letters (Unicode), digits, '_', '-', '.', '(' or ')', not ending with '.'.
+_RESOURCE_GROUP = re.compile(r"[-\w.()]{0,89}[-\w()]")
 
 ACCESS_RIGHTS = ("Listen", "Send", "Manage")
 
@@ -153,24 +158,55 @@ def budget_ways_out(tier: str) -> List[str]:
 
 
 def namespace_name_error(name: str) -> Optional[str]:
-    if not 6 <= len(name) <= 50 or not _NAMESPACE_NAME.match(name):
-        return ("invalid namespace name '%s': 6-50 letters, digits or hyphens, starting with a letter "
+    if not 6 <= len(name) <= 50 or not _NAMESPACE_NAME.fullmatch(name):
+        return ("invalid namespace name %r: 6-50 letters, digits or hyphens, starting with a letter "
                 "and ending with a letter or digit" % name)
+    if name.lower().endswith(_RESERVED_NAMESPACE_SUFFIXES):
+        return "invalid namespace name %r: Azure refuses names ending with -sb or -mgmt" % name
     return None
 
 
 def hub_name_error(name: str) -> Optional[str]:
-    if not 1 <= len(name) <= 256 or not _ENTITY_NAME.match(name):
-        return ("invalid event hub name '%s': 1-256 letters, digits, '.', '-' or '_', starting and "
+    if not 1 <= len(name) <= 256 or not _ENTITY_NAME.fullmatch(name):
+        return ("invalid event hub name %r: 1-256 letters, digits, '.', '-' or '_', starting and "
                 "ending with a letter or digit" % name)
     return None
 
 
 def rule_name_error(name: str) -> Optional[str]:
-    if not 1 <= len(name) <= 50 or not _ENTITY_NAME.match(name):
-        return ("invalid authorization rule name '%s': 1-50 letters, digits, '.', '-' or '_', "
+    if not 1 <= len(name) <= 50 or not _ENTITY_NAME.fullmatch(name):
+        return ("invalid authorization rule name %r: 1-50 letters, digits, '.', '-' or '_', "
                 "starting and ending with a letter or digit" % name)
     return None
+
+
+def resource_group_error(name: str) -> Optional[str]:
+    if not _RESOURCE_GROUP.fullmatch(name):
+        return ("invalid resource_group %r: 1-90 letters, digits, '_', '-', '.', '(' or ')', "
+                "not ending with '.'" % name)
+    return None
+
+
+def number_error(field: str, value: Optional[float], minimum: float, what: str = "",
+                 exclusive: bool = False) -> Optional[str]:
+    """A numeric option below its minimum (or at it, when exclusive), naming what is allowed; unset is fine."""
+    if value is None or value > minimum or (value == minimum and not exclusive):
+        return None
+    allowed = "greater than %g" % minimum if exclusive else "at least %g" % minimum
+    return "%s%s must be %s, not %s" % (what, field, allowed, value)
+
+
+def hub_option_errors(name: str, options: Dict[str, object]) -> List[str]:
+    """Checks of one hub's options that need no tier: the name, and numbers that no tier allows."""
+    errors = [error for error in (hub_name_error(name),) if error]
+    what = "event hub %r: " % name
+    for field, minimum in (("partition_count", 1), ("retention_hours", 1), ("retention_days", 1),
+                           ("tombstone_retention_hours", 0)):
+        value = options.get(field)
+        error = number_error(field, value, minimum, what) if isinstance(value, int) else None
+        if error:
+            errors.append(error)
+    return errors
 
 
 def rights_error(rights: Iterable[str]) -> Optional[str]:
@@ -224,10 +260,11 @@ def namespace_sku_errors(sku: str, capacity: Optional[int], auto_inflate: Option
         errors.append("capacity %d is not allowed on %s (allowed: %s)"
                       % (capacity, sku, _describe_range(limits.capacities)))
     if auto_inflate and not limits.auto_inflate:
+        # one message: the bound of a feature the tier lacks is not worth a second one
         errors.append("auto-inflate is only available on Standard, not %s" % sku)
-    if maximum_throughput_units and not auto_inflate:
+    elif maximum_throughput_units and not auto_inflate:
         errors.append("maximum_throughput_units needs auto_inflate=true")
-    if auto_inflate and maximum_throughput_units is not None:
+    elif auto_inflate and maximum_throughput_units is not None:
         low = capacity or 1
         if not low <= maximum_throughput_units <= max(limits.capacities):
             errors.append("maximum_throughput_units %d must be between capacity (%d) and %d"

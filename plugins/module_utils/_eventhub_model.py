@@ -10,11 +10,12 @@ NAMESPACE_FIELDS = ("location", "sku", "capacity", "auto_inflate", "maximum_thro
                     "zone_redundant", "minimum_tls_version", "public_network_access",
                     "disable_local_auth", "tags")
 
-# Applied only when a resource is created; on update an unset option keeps what Azure has.
+# Applied only when a resource is created; on update an unset option keeps what Azure has. Zone redundancy
+# has no default: Azure decides it (on in regions with availability zones) unless the user sets it.
 HUB_CREATE_DEFAULTS = {"partition_count": 1, "cleanup_policy": "delete", "retention_hours": 24,
                        "tombstone_retention_hours": 24, "status": "Active"}
 NAMESPACE_CREATE_DEFAULTS = {"sku": "Standard", "capacity": 1, "auto_inflate": False,
-                             "maximum_throughput_units": 0, "zone_redundant": False,
+                             "maximum_throughput_units": 0,
                              "minimum_tls_version": "1.2", "public_network_access": "Enabled",
                              "disable_local_auth": False, "tags": {}}
 
@@ -46,19 +47,21 @@ def hub_spec_from_options(options: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def hub_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
+    """The normalized hub; a field the answer leaves out (older API versions omit retentionDescription) is None,
+    unknown, and never compared."""
     props = _properties(resource)
     description = props.get("retentionDescription") or {}
-    policy = (description.get("cleanupPolicy") or "Delete").lower()
+    policy = (description.get("cleanupPolicy") or "").lower() or None
     retention = description.get("retentionTimeInHours")
     if retention is None and props.get("messageRetentionInDays") is not None:
         retention = int(props["messageRetentionInDays"]) * 24
     if policy == "compact" or (retention is not None and (retention < 0 or retention >= _UNBOUNDED_RETENTION)):
         retention = None
-    tombstone = description.get("tombstoneRetentionTimeInHours") if policy != "delete" else None
+    tombstone = description.get("tombstoneRetentionTimeInHours") if policy not in ("delete", None) else None
     return {
         "name": resource.get("name"),
         "partition_count": props.get("partitionCount"),
-        "cleanup_policy": "compact" if policy == "compact" else "delete",
+        "cleanup_policy": None if policy is None else "compact" if policy == "compact" else "delete",
         "retention_hours": retention,
         "tombstone_retention_hours": tombstone,
         "status": props.get("status"),
@@ -75,10 +78,11 @@ def merge_hub(name: str, existing: Optional[Mapping[str, Any]], spec: Mapping[st
         desired["retention_hours"] = None
         if desired.get("tombstone_retention_hours") is None:
             desired["tombstone_retention_hours"] = HUB_CREATE_DEFAULTS["tombstone_retention_hours"]
-    else:
+    elif desired["cleanup_policy"] == "delete":
         desired["tombstone_retention_hours"] = None
         if desired.get("retention_hours") is None:
             desired["retention_hours"] = HUB_CREATE_DEFAULTS["retention_hours"]
+    # a policy Azure did not report and the user did not set stays unknown: retention is left as it is
     if desired.get("status") is None:
         desired["status"] = HUB_CREATE_DEFAULTS["status"]
     desired["name"] = name
@@ -86,14 +90,35 @@ def merge_hub(name: str, existing: Optional[Mapping[str, Any]], spec: Mapping[st
 
 
 def hub_body(state: Mapping[str, Any]) -> Dict[str, Any]:
+    properties: Dict[str, Any] = {"partitionCount": state["partition_count"], "status": state["status"]}
     if state["cleanup_policy"] == "compact":
-        description = {"cleanupPolicy": "Compact",
-                       "tombstoneRetentionTimeInHours": state["tombstone_retention_hours"]}
-    else:
-        description = {"cleanupPolicy": "Delete", "retentionTimeInHours": state["retention_hours"]}
-    return {"properties": {"partitionCount": state["partition_count"],
-                           "retentionDescription": description,
-                           "status": state["status"]}}
+        properties["retentionDescription"] = {"cleanupPolicy": "Compact",
+                                              "tombstoneRetentionTimeInHours": state["tombstone_retention_hours"]}
+    elif state["cleanup_policy"] == "delete":
+        properties["retentionDescription"] = {"cleanupPolicy": "Delete",
+                                              "retentionTimeInHours": state["retention_hours"]}
+    elif state.get("retention_hours") is not None:
+        # the policy is unknown: send only the retention field every API version knows
+        properties["messageRetentionInDays"] = max(1, -(-state["retention_hours"] // 24))
+    return {"properties": properties}
+
+
+def hub_after_write(answer: Mapping[str, Any], before: Optional[Mapping[str, Any]],
+                    desired: Mapping[str, Any]) -> Dict[str, Any]:
+    """The hub as a write left it. Azure's answer to an update PUT carries placeholders (`partitionIds: []`,
+    `createdAt: 0001-01-01`) and older API versions leave retentionDescription out: what the answer lacks is
+    taken from what was asked, and the partition ids from the read before the write when the count is the same.
+    Partition ids stay empty only when the count changed; the caller reads the hub again then."""
+    state = hub_state_from_api(answer)
+    if state["cleanup_policy"] is None:
+        for key in ("cleanup_policy", "retention_hours", "tombstone_retention_hours"):
+            state[key] = desired.get(key)
+    for key in ("partition_count", "status"):
+        if state[key] is None:
+            state[key] = desired.get(key)
+    if not state["partition_ids"] and before and state["partition_count"] == before.get("partition_count"):
+        state["partition_ids"] = list(before.get("partition_ids") or [])
+    return state
 
 
 def comparable(state: Optional[Mapping[str, Any]], fields: tuple) -> Dict[str, Any]:
@@ -103,9 +128,11 @@ def comparable(state: Optional[Mapping[str, Any]], fields: tuple) -> Dict[str, A
 
 
 def changed_fields(before: Optional[Mapping[str, Any]], after: Mapping[str, Any], fields: tuple) -> List[str]:
+    """Fields that differ; a field unknown on either side (None) is not a change."""
     if before is None:
         return list(fields)
-    return [k for k in fields if _normalize(k, before.get(k)) != _normalize(k, after.get(k))]
+    return [k for k in fields if before.get(k) is not None and after.get(k) is not None
+            and _normalize(k, before.get(k)) != _normalize(k, after.get(k))]
 
 
 def _normalize(field: str, value: Any) -> Any:
@@ -122,21 +149,28 @@ def namespace_spec_from_options(options: Mapping[str, Any]) -> Dict[str, Any]:
     return {k: options.get(k) for k in NAMESPACE_FIELDS}
 
 
+def _optional_bool(value: Any) -> Optional[bool]:
+    return None if value is None else bool(value)
+
+
 def namespace_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
+    """The normalized namespace; optional fields the answer leaves out are None (unknown), not defaults."""
     props = _properties(resource)
     sku = resource.get("sku") or {}
+    auto_inflate = _optional_bool(props.get("isAutoInflateEnabled"))
+    maximum = props.get("maximumThroughputUnits")
     return {
         "name": resource.get("name"),
         "id": resource.get("id"),
         "location": resource.get("location"),
         "sku": sku.get("name"),
         "capacity": sku.get("capacity"),
-        "auto_inflate": bool(props.get("isAutoInflateEnabled")),
-        "maximum_throughput_units": props.get("maximumThroughputUnits") or 0,
-        "zone_redundant": bool(props.get("zoneRedundant")),
+        "auto_inflate": auto_inflate,
+        "maximum_throughput_units": 0 if auto_inflate is False else maximum,
+        "zone_redundant": _optional_bool(props.get("zoneRedundant")),
         "minimum_tls_version": props.get("minimumTlsVersion"),
         "public_network_access": props.get("publicNetworkAccess"),
-        "disable_local_auth": bool(props.get("disableLocalAuth")),
+        "disable_local_auth": _optional_bool(props.get("disableLocalAuth")),
         "tags": dict(resource.get("tags") or {}),
         "kafka_enabled": props.get("kafkaEnabled"),
         "cluster_arm_id": props.get("clusterArmId"),
@@ -154,20 +188,25 @@ def merge_namespace(name: str, existing: Optional[Mapping[str, Any]], spec: Mapp
         # Location cannot move; keep Azure's spelling when only the spelling differs.
         if _normalize("location", spec["location"]) == _normalize("location", existing.get("location")):
             desired["location"] = existing.get("location")
-    if not desired.get("auto_inflate"):
+    if desired.get("auto_inflate") is False:
         desired["maximum_throughput_units"] = 0
+    if existing is not None:
+        # Zone redundancy is set at creation and cannot change: the namespace keeps what Azure chose.
+        desired["zone_redundant"] = existing.get("zone_redundant")
     desired["name"] = name
     return desired
 
 
 def namespace_body(state: Mapping[str, Any]) -> Dict[str, Any]:
-    properties = {
-        "isAutoInflateEnabled": bool(state["auto_inflate"]),
-        "zoneRedundant": bool(state["zone_redundant"]),
+    """The PUT body; a field that is unknown (None) is left out, so Azure keeps or chooses it."""
+    candidates = {
+        "isAutoInflateEnabled": state["auto_inflate"],
+        "zoneRedundant": state.get("zone_redundant"),
         "minimumTlsVersion": state["minimum_tls_version"],
         "publicNetworkAccess": state["public_network_access"],
-        "disableLocalAuth": bool(state["disable_local_auth"]),
+        "disableLocalAuth": state["disable_local_auth"],
     }
+    properties = {key: value for key, value in candidates.items() if value is not None}
     if state["auto_inflate"]:
         properties["maximumThroughputUnits"] = state["maximum_throughput_units"]
     return {

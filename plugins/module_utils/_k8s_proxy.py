@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six.moves.urllib.parse import parse_qsl, quote, urlsplit
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect import (
     ConnectError,
@@ -87,17 +87,16 @@ class ServiceProxyTransport:
                 # raw response: the dynamic client's serializer expects an object and breaks on a JSON list
                 serialize=False,
             )
-            return ConnectResponse(response.status, _text(response.data))
+            return ConnectResponse(response.status, _raw(response.data), self.describe() + path)
         except ApiException as err:
             status = getattr(err, "status", None)
             if not status:
                 raise ConnectError("{0} {1}: {2}".format(method, self.describe() + path, to_text(err)))
-            return ConnectResponse(status, _text(getattr(err, "body", "")))
+            return ConnectResponse(status, _raw(getattr(err, "body", b"")), self.describe() + path)
         except (Urllib3Error, OSError) as err:
             raise ConnectError("{0} {1}: {2}".format(method, self.describe() + path, to_text(err)))
 
 
-def _text(data: Optional[Any]) -> str:
-    if data is None:
-        return ""
-    return to_text(data, errors="surrogate_or_strict")
+def _raw(data: Optional[Any]) -> Any:
+    """The answer's bytes (or text), decoded by ConnectResponse, which flags a body that is not UTF-8."""
+    return b"" if data is None else data

@@ -19,35 +19,20 @@ description:
   - Sets the run state with V(PUT .../pause), V(PUT .../resume) or V(PUT .../stop) only when the
     connector is not in it already, and restarts failed instances with
     V(POST .../restart?includeTasks=true&onlyFailed=true) when asked.
-  - Retries while Connect answers 409 (a rebalance is in progress), 500 with a C(RebalanceNeededException),
-    or 404 from a worker that is still starting (no C(error_code) in the answer), or while the service
-    proxy has no ready endpoint, until O(timeout). Any worker accepts the calls; it forwards writes to the leader.
-  - Values of keys that look like credentials (names containing C(password), C(secret), C(jaas),
-    C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are never shown;
-    they are replaced by C(********) in RV(config) and in the diff, and masked anywhere else in the
-    output.
+  - To apply a whole list of connectors in one process with one read, use
+    M(streamops.eventhub_connect.connect_connectors).
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
+  - streamops.eventhub_connect.connect.retries
+  - streamops.eventhub_connect.connect.manage
+  - streamops.eventhub_connect.connect.secrets
   - kubernetes.core.k8s_auth_options
-attributes:
-  check_mode:
-    support: full
-    description:
-      - Reads the connector and reports the changes and diff a real run would make, without making them.
-      - A config that would be written is first checked with Connect's own validation
-        (V(PUT /connector-plugins/CLASS/config/validate)), so check mode fails where the real run would.
-  diff_mode:
-    support: full
-    description: Shows the config (secrets redacted) and run state before and after.
-  idempotent:
-    support: full
-    description: A second run with the same arguments reports no change.
 options:
   name:
     description:
-      - Name of the connector.
+      - Name of the connector; not empty, without C(/).
     type: str
     required: true
   config:
@@ -58,8 +43,15 @@ options:
       - Required with O(state=present). With O(state=running), O(state=paused) or O(state=stopped)
         it may be left out to change only the run state of an existing connector.
       - A C(name) key, if given, must equal O(name).
-      - Prefer Connect config providers (C(${file:...}), C(${env:...})) over literal secrets.
+      - Secrets go in as config provider placeholders (C(${dir:...}), C(${file:...}), C(${env:...}));
+        a literal value under a secret key is refused unless O(allow_literal_secrets=true).
     type: dict
+  allow_literal_secrets:
+    description:
+      - Accept credentials written in clear in O(config) (under secret keys, or inside a URL).
+      - Connect then stores them in clear in its config topic; prefer placeholders.
+    type: bool
+    default: false
   state:
     description:
       - V(present) applies O(config) and leaves the run state as it is (a new connector starts).
@@ -89,7 +81,7 @@ options:
   timeout:
     description:
       - Seconds to keep retrying a call that Connect answers with 409 (rebalance) or the proxy with
-        502-504 (see the description for every answer that is retried), and the deadline of O(wait).
+        502-504 (see the notes for every answer that is retried), and the deadline of O(wait).
     type: float
     default: 120
   request_timeout:
@@ -197,6 +189,11 @@ status:
     connector: {state: RUNNING, worker_id: "198.18.0.12:8083"}
     tasks: [{id: 0, state: RUNNING, worker_id: "198.18.0.13:8083"}]
     type: source
+requests:
+  description: Number of REST requests the module sent.
+  returned: always
+  type: int
+  sample: 2
 endpoint:
   description: Where the module sent its requests.
   returned: always
@@ -204,19 +201,16 @@ endpoint:
   sample: https://127.0.0.1:16443/api/v1/namespaces/kafka-connect/services/kafka-connect:8083/proxy
 """
 
-import traceback
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect import (
     ConnectClient,
     ConnectError,
     ConnectResponse,
-    request_retrying,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
     DeadlineExceeded,
@@ -226,16 +220,31 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll i
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (
     CONNECT_MODULE_KWARGS,
     build_connect_client,
+    check_connect_params,
     connect_argument_spec,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
-    ConfigValueError,
     changed_keys,
     normalize_config,
     redact_config,
     redacted_diff,
+    refuse_literal_secrets,
     secret_values,
     stored_config,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_state import (
+    RUN_STATE_ACTION,
+    TARGET_RUN_STATE,
+    WRITE_OK,
+    call_checked,
+    check_connector_name,
+    connector_path,
+    failure_trace,
+    has_failures,
+    needs_transition,
+    reached,
+    run_state,
+    validate_config,
 )
 
 CONNECTOR_ARG_SPEC = {
@@ -243,20 +252,11 @@ CONNECTOR_ARG_SPEC = {
     "config": {"type": "dict"},
     "state": {"type": "str", "default": "present", "choices": ["present", "running", "paused", "stopped", "absent"]},
     "restart_failed": {"type": "bool", "default": False},
+    "allow_literal_secrets": {"type": "bool", "default": False},
     "wait": {"type": "bool", "default": False},
     "timeout": {"type": "float", "default": 120},
     "request_timeout": {"type": "float", "default": 30},
 }
-
-# The run state each module state asks for, as Connect's status reports it.
-TARGET_RUN_STATE = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
-# The REST verb that moves a connector into a run state.
-RUN_STATE_ACTION = {"RUNNING": "resume", "PAUSED": "pause", "STOPPED": "stop"}
-UNSETTLED_STATES = ("UNASSIGNED", "RESTARTING")
-
-
-class ConnectorError(Exception):
-    """Connect refused or failed a call; the message carries its answer."""
 
 
 class ConnectorModule(AnsibleModule):
@@ -266,67 +266,6 @@ class ConnectorModule(AnsibleModule):
         # the config option cannot be no_log as a whole, so mask its secret-looking values
         self.no_log_values.update(secret_values(self.params.get("config")))
         super(ConnectorModule, self)._log_invocation()
-
-
-def connector_path(name: str, suffix: str = "") -> str:
-    return "/connectors/" + quote(name, safe="") + suffix
-
-
-def run_state(status: Optional[Dict[str, Any]]) -> Optional[str]:
-    """The connector's state from its status (RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED, ...)."""
-    if not status:
-        return None
-    return (status.get("connector") or {}).get("state")
-
-
-def task_states(status: Optional[Dict[str, Any]]) -> List[str]:
-    return [task.get("state") for task in (status or {}).get("tasks") or []]
-
-
-def has_failures(status: Optional[Dict[str, Any]]) -> bool:
-    return run_state(status) == "FAILED" or "FAILED" in task_states(status)
-
-
-def needs_transition(target: Optional[str], observed: Optional[str]) -> bool:
-    """Whether the run-state verb must be called; a FAILED connector is restarted, not resumed."""
-    if target is None:
-        return False
-    if target == "RUNNING":
-        return observed in ("PAUSED", "STOPPED")
-    return observed != target
-
-
-def reached(status: Optional[Dict[str, Any]], state: str) -> bool:
-    """Whether the status shows what O(wait) waits for with this module state."""
-    connector = run_state(status)
-    tasks = task_states(status)
-    if state == "running":
-        return connector == "RUNNING" and bool(tasks) and all(task == "RUNNING" for task in tasks)
-    if state == "paused":
-        return connector == "PAUSED" and all(task == "PAUSED" for task in tasks)
-    if state == "stopped":
-        return connector == "STOPPED"
-    return connector is not None and connector not in UNSETTLED_STATES and not set(tasks) & set(UNSETTLED_STATES)
-
-
-def failure_trace(status: Dict[str, Any]) -> str:
-    """The first trace line of a failed connector or task, for the failure message."""
-    for part in [status.get("connector") or {}] + list(status.get("tasks") or []):
-        if part.get("state") == "FAILED":
-            trace = to_text(part.get("trace") or "no trace")
-            return "{0} FAILED: {1}".format("task {0}".format(part["id"]) if "id" in part else "connector", trace.splitlines()[0])
-    return ""
-
-
-def error_message(response: ConnectResponse) -> str:
-    """Connect's own message from an error answer ({"error_code": ..., "message": ...})."""
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict) and payload.get("message"):
-        return to_text(payload["message"])
-    return response.excerpt() or "(empty body)"
 
 
 class ConnectorManager:
@@ -339,13 +278,8 @@ class ConnectorManager:
         self.timeout = module.params["timeout"]
         self.operations = []  # type: List[str]
 
-    def call(self, method: str, path: str, body: Any = None, ok: Tuple[int, ...] = (200, 201, 202, 204)) -> ConnectResponse:
-        response = request_retrying(self.client, method, path, body, timeout=self.timeout)
-        if response.status not in ok:
-            raise ConnectorError(
-                "{0} {1} answered HTTP {2}: {3}".format(method, path, response.status, error_message(response))
-            )
-        return response
+    def call(self, method: str, path: str, body: Any = None, ok: Tuple[int, ...] = WRITE_OK) -> ConnectResponse:
+        return call_checked(self.client, method, path, body, self.timeout, ok=ok)
 
     def change(self, method: str, path: str, body: Any = None) -> None:
         """A mutating call; recorded, and skipped in check mode."""
@@ -370,7 +304,7 @@ class ConnectorManager:
         config = self.module.params["config"]
         if config is None:
             if existing is None:
-                raise ConnectorError("connector {0} does not exist; config is required to create it".format(self.name))
+                raise InvalidInput("connector {0} does not exist; config is required to create it".format(self.name))
             return existing
         return normalize_config(self.name, config)
 
@@ -425,20 +359,7 @@ class ConnectorManager:
         )
 
     def validate(self, config: Dict[str, str]) -> None:
-        """Connect's validation of a config, which a real write runs too: check mode fails where a run would."""
-        plugin = config.get("connector.class")
-        if not plugin:
-            raise ConnectorError("config of connector {0} has no connector.class".format(self.name))
-        path = "/connector-plugins/" + quote(plugin, safe="") + "/config/validate"
-        payload = self.call("PUT", path, config, ok=(200,)).json()
-        if not payload.get("error_count"):
-            return
-        errors = []
-        for item in payload.get("configs") or []:
-            value = item.get("value") or {}
-            errors.extend("{0}: {1}".format(value.get("name"), error) for error in value.get("errors") or [])
-        raise ConnectorError("Connect would refuse the config of connector {0} ({1} error(s)): {2}".format(
-            self.name, payload["error_count"], "; ".join(errors)))
+        validate_config(self.client, self.name, config, self.timeout)
 
     def create(self, config: Dict[str, str], target: Optional[str]) -> None:
         if target in ("PAUSED", "STOPPED"):
@@ -454,14 +375,14 @@ class ConnectorManager:
         def attempt(request_timeout: float) -> bool:
             seen["status"] = self.get_status()
             if seen["status"] and has_failures(seen["status"]) and state != "stopped":
-                raise ConnectorError("connector {0} failed: {1}".format(self.name, failure_trace(seen["status"])))
+                raise ConnectError("connector {0} failed: {1}".format(self.name, failure_trace(seen["status"])))
             return reached(seen["status"], state)
 
         deadline = Deadline(self.timeout)
         try:
             poll_until(attempt, deadline, backoff_delays(0.5, 3.0), self.client.request_timeout)
         except DeadlineExceeded:
-            raise ConnectorError(
+            raise ConnectError(
                 "connector {0} did not reach state {1} within {2:g} s; last status: {3}".format(
                     self.name, state, self.timeout, seen.get("status")
                 )
@@ -476,6 +397,7 @@ class ConnectorManager:
             "changed_keys": keys,
             "operations": self.operations,
             "status": status,
+            "requests": self.client.requests,
             "endpoint": self.client.describe(),
         }
         if self.module._diff:
@@ -483,7 +405,18 @@ class ConnectorManager:
         return result
 
 
+def check_input(params: Dict[str, Any]) -> None:
+    """Everything that can be refused without asking Connect, before the first request."""
+    check_connect_params(params)
+    check_connector_name(params["name"], "name")
+    if params["config"] is not None:
+        normalized = normalize_config(params["name"], params["config"])
+        if not params["allow_literal_secrets"]:
+            refuse_literal_secrets(params["name"], normalized)
+
+
 def run(module: AnsibleModule) -> Dict[str, Any]:
+    check_input(module.params)
     manager = ConnectorManager(module, build_connect_client(module, module.params["request_timeout"]))
     state = module.params["state"]
     if state == "absent":
@@ -498,10 +431,7 @@ def main() -> None:
         supports_check_mode=True,
         **CONNECT_MODULE_KWARGS
     )
-    try:
-        module.exit_json(**run(module))
-    except (ConnectorError, ConnectError, ConfigValueError) as err:
-        module.fail_json(msg=to_text(err), exception=traceback.format_exc())
+    run_module(module, lambda: run(module))
 
 
 if __name__ == "__main__":

@@ -12,27 +12,16 @@ version_added: 0.1.0
 description:
   - Reads every connector of a Kafka Connect cluster, with its config, type, run state and tasks,
     in one call (V(GET /connectors?expand=status&expand=info)).
-  - Values of keys that look like credentials (names containing C(password), C(secret), C(jaas),
-    C(token), C(api.key), C(private.key), C(account.key) or C(connection.string)) are replaced by
-    C(********) unless O(show_secrets=true), and masked anywhere else in the output.
-  - Retries while Connect answers 409 (a rebalance is in progress), 500 with a C(RebalanceNeededException),
-    or 404 from a worker that is still starting (no C(error_code) in the answer), or while the service
-    proxy has no ready endpoint, until O(timeout).
+  - Secret values are replaced by C(********) unless O(show_secrets=true) (see the notes for what is
+    secret), and masked anywhere else in the output.
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
+  - streamops.eventhub_connect.connect.retries
+  - streamops.eventhub_connect.connect.read_only
+  - streamops.eventhub_connect.connect.secrets
   - kubernetes.core.k8s_auth_options
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode reads exactly as a normal run.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
-  idempotent:
-    support: full
-    description: The module never changes anything.
 options:
   names:
     description:
@@ -133,19 +122,14 @@ endpoint:
   sample: https://127.0.0.1:16443/api/v1/namespaces/kafka-connect/services/kafka-connect:8083/proxy
 """
 
-import traceback
 from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect import (
-    ConnectError,
-    request_retrying,
-)
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (
     CONNECT_MODULE_KWARGS,
     build_connect_client,
+    check_connect_params,
     connect_argument_spec,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
@@ -153,6 +137,11 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     secret_values,
     stored_config,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_state import (
+    check_connector_name,
+    read_expanded,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
 
 INFO_ARG_SPEC = {
     "names": {"type": "list", "elements": "str", "aliases": ["name"]},
@@ -160,12 +149,6 @@ INFO_ARG_SPEC = {
     "timeout": {"type": "float", "default": 60},
     "request_timeout": {"type": "float", "default": 30},
 }
-
-EXPANDED_LIST_PATH = "/connectors?expand=status&expand=info"
-
-
-class ConnectorListError(Exception):
-    """Connect did not answer the connector list."""
 
 
 def describe_connector(name: str, entry: Dict[str, Any], show_secrets: bool) -> Dict[str, Any]:
@@ -188,17 +171,11 @@ def describe_connector(name: str, entry: Dict[str, Any], show_secrets: bool) -> 
 
 def read_connectors(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
+    check_connect_params(params)
+    for index, name in enumerate(params["names"] or []):
+        check_connector_name(name, "names[{0}]".format(index))
     client = build_connect_client(module, params["request_timeout"])
-    response = request_retrying(client, "GET", EXPANDED_LIST_PATH, timeout=params["timeout"])
-    if response.status != 200:
-        raise ConnectorListError(
-            "GET {0} at {1} answered HTTP {2}: {3}".format(
-                EXPANDED_LIST_PATH, client.describe(), response.status, response.excerpt() or "(empty body)"
-            )
-        )
-    payload = response.json() or {}
-    if not isinstance(payload, dict):
-        raise ConnectorListError("GET {0} did not answer a JSON object (Kafka Connect 2.3 or later needed)".format(EXPANDED_LIST_PATH))
+    payload = read_expanded(client, params["timeout"])
     wanted = set(params["names"]) if params["names"] is not None else None  # type: Optional[set]
     connectors = []  # type: List[Dict[str, Any]]
     for name in sorted(payload):
@@ -216,10 +193,7 @@ def main() -> None:
         supports_check_mode=True,
         **CONNECT_MODULE_KWARGS
     )
-    try:
-        module.exit_json(**read_connectors(module))
-    except (ConnectorListError, ConnectError, ValueError) as err:
-        module.fail_json(msg=to_text(err), exception=traceback.format_exc())
+    run_module(module, lambda: read_connectors(module))
 
 
 if __name__ == "__main__":

@@ -19,21 +19,15 @@ description:
   - Waits between attempts with a backoff (O(interval) growing 1.5 times per attempt up to
     O(max_interval), with 20% jitter) and never waits past O(timeout).
   - Only reads, so it runs unchanged in check mode.
+  - O(timeout) bounds the whole wait, including an answer whose body trickles in. Input is checked
+    before the first request (O(url) needs an C(http://) or C(https://) scheme and a host, O(interval),
+    O(max_interval) and O(request_timeout) must be positive, O(timeout) 0 or more).
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:
   - streamops.eventhub_connect.connect
+  - streamops.eventhub_connect.connect.read_only
   - kubernetes.core.k8s_auth_options
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode polls exactly as a normal run.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
-  idempotent:
-    support: full
-    description: The module never changes anything.
 options:
   path:
     description:
@@ -154,7 +148,6 @@ endpoint:
   sample: https://127.0.0.1:16443/api/v1/namespaces/kafka-connect/services/kafka-connect:8083/proxy
 """
 
-import traceback
 from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule
@@ -164,8 +157,10 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectClient,
     ConnectError,
     ConnectResponse,
+    ConnectTimeout,
     connector_names,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import ModuleError, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
     DeadlineExceeded,
@@ -175,6 +170,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll i
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_module import (
     CONNECT_MODULE_KWARGS,
     build_connect_client,
+    check_connect_params,
     connect_argument_spec,
 )
 
@@ -202,6 +198,11 @@ class ReadinessWaiter:
         try:
             self.last = self.client.request("GET", self.path, timeout=timeout)
             self.last_error = None
+        except ConnectTimeout as err:
+            # a last attempt cut short by the deadline says less than what came before it
+            if self.last is None and self.last_error is None:
+                self.last_error = to_text(err)
+            return False
         except ConnectError as err:
             self.last_error = to_text(err)
             return False
@@ -237,7 +238,7 @@ def read_json(client: ConnectClient, path: str) -> Any:
     try:
         response = client.request("GET", path)
         return response.json() if response.status == 200 else None
-    except (ConnectError, ValueError):
+    except ConnectError:
         return None
 
 
@@ -247,7 +248,7 @@ def describe_worker(client: ConnectClient, waiter: ReadinessWaiter) -> Dict[str,
     if waiter.path.split("?")[0].rstrip("/") == "/connectors" and waiter.last is not None:
         try:
             connectors = waiter.last.json()
-        except ValueError:
+        except ConnectError:
             connectors = None
     else:
         connectors = read_json(client, "/connectors")
@@ -261,6 +262,7 @@ def describe_worker(client: ConnectClient, waiter: ReadinessWaiter) -> Dict[str,
 
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
+    check_connect_params(params, positive=("interval", "max_interval", "request_timeout"))
     client = build_connect_client(module, module.params["request_timeout"])
     waiter = ReadinessWaiter(client, params["path"], params["status_code"])
     deadline = Deadline(params["timeout"])
@@ -268,12 +270,9 @@ def run(module: AnsibleModule) -> Dict[str, Any]:
     try:
         attempts = poll_until(waiter.attempt, deadline, delays, params["request_timeout"])
     except DeadlineExceeded as err:
-        module.fail_json(
-            msg=waiter.failure_message(params["timeout"], err.attempts),
-            attempts=err.attempts,
-            elapsed=round(deadline.elapsed(), 3),
-            **waiter.observed()
-        )
+        details = {"attempts": err.attempts, "elapsed": round(deadline.elapsed(), 3)}
+        details.update(waiter.observed())
+        raise ModuleError(waiter.failure_message(params["timeout"], err.attempts), details=details)
     result = {"changed": False, "attempts": attempts, "elapsed": round(deadline.elapsed(), 3)}
     result.update(waiter.observed())
     result.update(describe_worker(client, waiter))
@@ -284,10 +283,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=connect_argument_spec(READINESS_ARG_SPEC), supports_check_mode=True, **CONNECT_MODULE_KWARGS
     )
-    try:
-        module.exit_json(**run(module))
-    except ConnectError as err:
-        module.fail_json(msg=to_text(err), exception=traceback.format_exc())
+    run_module(module, lambda: run(module))
 
 
 if __name__ == "__main__":

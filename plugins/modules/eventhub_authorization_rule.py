@@ -176,7 +176,6 @@ diff:
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure import (
-    AzureApiError,
     as_json,
     azure_call,
     azure_module,
@@ -184,10 +183,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     get_or_none,
     list_json,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
     MAX_AUTHORIZATION_RULES,
     hub_name_error,
+    namespace_name_error,
+    resource_group_error,
     rights_error,
     rule_name_error,
 )
@@ -230,11 +231,12 @@ class AuthorizationRuleManager:
         return self.client.event_hubs if self.hub else self.client.namespaces
 
     def run(self) -> Dict[str, Any]:
-        errors = [e for e in (rule_name_error(self.name), hub_name_error(self.hub) if self.hub else None) if e]
-        if self.params["rights"] is not None:
-            errors.extend(e for e in [rights_error(self.params["rights"])] if e)
+        checks = [rule_name_error(self.name), namespace_name_error(self.namespace), resource_group_error(self.group),
+                  hub_name_error(self.hub) if self.hub is not None else None,
+                  rights_error(self.params["rights"]) if self.params["rights"] is not None else None]
+        errors = [error for error in checks if error]
         if errors:
-            raise AzureApiError("; ".join(errors), code="InvalidParameter")
+            raise InvalidInput("; ".join(errors), code="InvalidParameter")
         if self.hub:
             self.module.warn("rule '%s' is on event hub '%s': Kafka clients need a namespace-level connection string "
                              "(one with EntityPath is refused on the Kafka endpoint)" % (self.name, self.hub))
@@ -257,8 +259,8 @@ class AuthorizationRuleManager:
     def check_rule_quota(self) -> None:
         rules = list_json(self.client.namespaces.list_authorization_rules(self.group, self.namespace))
         if len(rules) >= MAX_AUTHORIZATION_RULES:
-            raise AzureApiError("namespace '%s' already holds %d authorization rules, the most Azure allows"
-                                % (self.namespace, len(rules)), code="QuotaExceeded")
+            raise InvalidInput("namespace '%s' already holds %d authorization rules, the most Azure allows"
+                               % (self.namespace, len(rules)), code="QuotaExceeded")
 
     def present(self, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         desired = self.desired(existing)

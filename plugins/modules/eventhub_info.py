@@ -122,6 +122,7 @@ budget:
       sample: 7
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure import (
@@ -130,10 +131,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     get_or_none,
     list_json,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
+    namespace_name_error,
     namespace_tier,
     plan_topic_budget,
+    resource_group_error,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (
     hub_state_from_api,
@@ -154,15 +157,24 @@ class EventHubInfo:
         self.group = self.params["resource_group"]
 
     def run(self) -> Dict[str, Any]:
+        errors = [error for error in (namespace_name_error(self.namespace), resource_group_error(self.group)) if error]
+        if errors:
+            raise InvalidInput("; ".join(errors), code="InvalidParameter")
         client = eventhub_client(self.params)
-        resource = get_or_none(client.namespaces.get, self.group, self.namespace)
-        if resource is None:
-            return {"changed": False, "exists": False, "namespace": {}, "hubs": [], "rules": []}
+        # three reads in one round trip; the namespace's 404 is the answer that counts
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            namespace_read = pool.submit(get_or_none, client.namespaces.get, self.group, self.namespace)
+            hubs_read = pool.submit(lambda: list_json(client.event_hubs.list_by_namespace(self.group, self.namespace)))
+            rules_read = pool.submit(lambda: list_json(client.namespaces.list_authorization_rules(
+                self.group, self.namespace)))
+            resource = namespace_read.result()
+            if resource is None:
+                hubs_read.exception()
+                rules_read.exception()
+                return {"changed": False, "exists": False, "namespace": {}, "hubs": [], "rules": []}
+            hubs = sorted((hub_state_from_api(h) for h in hubs_read.result()), key=lambda hub: hub["name"])
+            rules = sorted((rule_state_from_api(r) for r in rules_read.result()), key=lambda rule: rule["name"])
         namespace = namespace_state_from_api(resource)
-        hubs = sorted((hub_state_from_api(h) for h in list_json(client.event_hubs.list_by_namespace(
-            self.group, self.namespace))), key=lambda hub: hub["name"])
-        rules = sorted((rule_state_from_api(r) for r in list_json(client.namespaces.list_authorization_rules(
-            self.group, self.namespace))), key=lambda rule: rule["name"])
         tier = namespace_tier(namespace["sku"] or "", namespace["cluster_arm_id"])
         budget = plan_topic_budget(tier, namespace["capacity"], [hub["name"] for hub in hubs], []).as_dict()
         budget.pop("requested")

@@ -14,6 +14,10 @@ description:
   - Manages one Event Hubs namespace (a Kafka cluster, when its tier has the Kafka endpoint).
   - Waits, within O(wait_timeout), until Azure reports the namespace provisioned on create and update, and gone
     on delete.
+  - Handles every provisioning state Azure reports. A namespace left V(Failed) is a failure naming the state. A
+    namespace being deleted is waited for, then created again when O(state=present). Any other state in progress
+    (V(Created), V(Creating), V(Updating), V(Activating), V(Canceled) ...) is waited for until V(Succeeded), within
+    O(wait_timeout), and named in the message when it does not end.
   - Refuses a tier without a Kafka endpoint (Basic) unless O(require_kafka=false), and checks capacity and
     auto-inflate against the tier before any write.
 author:
@@ -63,11 +67,17 @@ options:
       - Defaults to V(false) on create; unset keeps the current value.
     type: bool
   maximum_throughput_units:
-    description: Upper bound for auto-inflate, at least O(capacity) and at most 40. Needs O(auto_inflate=true).
+    description:
+      - Upper bound for auto-inflate, at least O(capacity) and at most 40.
+      - Needs O(auto_inflate=true) in the same task; without it the task is refused rather than the bound dropped.
     type: int
   zone_redundant:
     description:
-      - Spread the namespace over availability zones. Defaults to V(false) on create; unset keeps the current value.
+      - Spread the namespace over availability zones. Sent only when set, and only on create.
+      - Unset lets Azure decide; in regions with availability zones Azure makes every new namespace zone
+        redundant, whatever the request says.
+      - Zone redundancy cannot change after creation, so it is never compared for an existing namespace; a
+        value that differs from the namespace's gives a warning, not a change.
     type: bool
   minimum_tls_version:
     description:
@@ -91,11 +101,11 @@ options:
     description: Tags of the namespace; when given, they replace the current tags.
     type: dict
   wait_timeout:
-    description: Seconds to wait for provisioning or deletion before failing.
+    description: Seconds to wait for provisioning or deletion before failing, at least 0.
     type: int
     default: 600
   polling_interval:
-    description: Seconds between status polls while waiting, unless Azure asks for another interval.
+    description: Seconds between status polls while waiting (greater than 0), unless Azure asks for another interval.
     type: float
     default: 5
 seealso:
@@ -209,8 +219,7 @@ diff:
   sample: {before: {capacity: 1}, after: {capacity: 2}}
 """
 
-import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure import (
     AzureApiError,
@@ -221,10 +230,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     get_or_none,
     wait_for_poller,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
     namespace_name_error,
     namespace_sku_errors,
+    number_error,
+    resource_group_error,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (
     NAMESPACE_FIELDS,
@@ -234,6 +245,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventh
     namespace_body,
     namespace_spec_from_options,
     namespace_state_from_api,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
+    Deadline,
+    DeadlineExceeded,
+    backoff_delays,
+    poll_until,
 )
 
 ARGUMENT_SPEC: Dict[str, Any] = {
@@ -263,34 +280,84 @@ class NamespaceManager:
         self.name = self.params["name"]
         self.group = self.params["resource_group"]
         self.client: Any = None
+        # one deadline for the whole call: waiting for another operation, then for this one
+        self.deadline = Deadline(self.params["wait_timeout"])
+
+    def input_errors(self) -> List[str]:
+        params = self.params
+        errors = [namespace_name_error(self.name), resource_group_error(self.group),
+                  number_error("wait_timeout", params["wait_timeout"], 0),
+                  number_error("polling_interval", params["polling_interval"], 0, exclusive=True)]
+        if params["maximum_throughput_units"] is not None and params["auto_inflate"] is not True:
+            errors.append("maximum_throughput_units needs auto_inflate=true in the same task")
+        elif params["sku"]:
+            # what the tier forbids needs no read when the tier is given
+            errors.extend(namespace_sku_errors(params["sku"], params["capacity"], params["auto_inflate"],
+                                               params["maximum_throughput_units"], params["require_kafka"]))
+        return [error for error in errors if error]
 
     def run(self) -> Dict[str, Any]:
-        error = namespace_name_error(self.name)
-        if error:
-            raise AzureApiError(error, code="InvalidName")
+        errors = self.input_errors()
+        if errors:
+            raise InvalidInput("; ".join(errors), code="InvalidParameter")
         self.client = eventhub_client(self.params, polling_interval=self.params["polling_interval"])
-        existing = self.get_existing()
-        if self.params["state"] == "absent":
-            return self.absent(existing)
-        return self.present(existing)
+        absent = self.params["state"] == "absent"
+        existing = self.settle(self.get_existing(), failed_is_error=not absent)
+        return self.absent(existing) if absent else self.present(existing)
 
     def get_existing(self) -> Optional[Dict[str, Any]]:
         resource = get_or_none(self.client.namespaces.get, self.group, self.name)
         return namespace_state_from_api(resource) if resource else None
 
+    def settle(self, current: Optional[Dict[str, Any]], failed_is_error: bool = True) -> Optional[Dict[str, Any]]:
+        """Wait, within wait_timeout, until no operation is in progress: Succeeded, or gone after Deleting.
+
+        Failed is a failure (unless the namespace is to be deleted); every other state (Created, Creating,
+        Updating, Activating, Canceled...) is waited for.
+        """
+        latest = [current]
+        if _in_progress(current):
+            interval = self.params["polling_interval"]
+            delays = backoff_delays(interval, max(interval, 30))
+
+            def done(_timeout: float) -> bool:
+                latest[0] = self.get_existing()
+                return not _in_progress(latest[0])
+
+            try:
+                poll_until(done, self.deadline, delays, request_timeout=interval)
+            except DeadlineExceeded:
+                now = latest[0] or {}
+                raise AzureApiError("namespace '%s' is still %s (status %s) after %s seconds"
+                                    % (self.name, now.get("provisioning_state"), now.get("status"),
+                                       self.params["wait_timeout"]), code="Timeout")
+        settled = latest[0]
+        if failed_is_error and settled is not None and settled.get("provisioning_state") == "Failed":
+            raise AzureApiError("namespace '%s' is in provisioning state Failed (status %s): Azure could not "
+                                "provision it; delete it (state=absent) and create it again"
+                                % (self.name, settled.get("status")), code="ProvisioningFailed")
+        return settled
+
     def desired(self, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         spec = namespace_spec_from_options(self.params)
         if existing is None and not spec["location"]:
-            raise AzureApiError("location is required to create namespace '%s'" % self.name, code="InvalidParameter")
+            raise InvalidInput("location is required to create namespace '%s'" % self.name, code="InvalidParameter")
         desired = merge_namespace(self.name, existing, spec)
         if existing is not None and "location" in changed_fields(existing, desired, ("location",)):
-            raise AzureApiError("namespace '%s' is in %s and cannot move to %s"
-                                % (self.name, existing["location"], spec["location"]), code="InvalidParameter")
+            raise InvalidInput("namespace '%s' is in %s and cannot move to %s"
+                               % (self.name, existing["location"], spec["location"]), code="InvalidParameter")
         errors = namespace_sku_errors(desired["sku"], desired["capacity"], desired["auto_inflate"],
                                       desired["maximum_throughput_units"], self.params["require_kafka"])
         if errors:
-            raise AzureApiError("; ".join(errors), code="InvalidParameter")
+            raise InvalidInput("; ".join(errors), code="InvalidParameter")
         return desired
+
+    def warn_zone_redundancy(self, namespace: Optional[Dict[str, Any]]) -> None:
+        wanted, actual = self.params["zone_redundant"], (namespace or {}).get("zone_redundant")
+        if wanted is not None and actual is not None and wanted != actual:
+            self.module.warn("namespace '%s' is %szone redundant and zone redundancy cannot change after creation "
+                             "(Azure makes namespaces zone redundant in regions with availability zones); "
+                             "leave zone_redundant unset to silence this" % (self.name, "" if actual else "not "))
 
     def present(self, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         desired = self.desired(existing)
@@ -298,8 +365,7 @@ class NamespaceManager:
         result: Dict[str, Any] = {"changed": bool(changes), "namespace": existing or {}}
         if changes:
             result["namespace"] = self.write(desired) if not self.module.check_mode else dict(existing or {}, **desired)
-        elif existing and existing.get("provisioning_state") not in (None, "Succeeded"):
-            result["namespace"] = self.wait_until_provisioned(existing)
+        self.warn_zone_redundancy(result["namespace"])
         if self.module._diff:
             result["diff"] = {"before": comparable(existing, NAMESPACE_FIELDS),
                               "after": comparable(desired, NAMESPACE_FIELDS)}
@@ -308,30 +374,22 @@ class NamespaceManager:
     def write(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         poller = azure_call(self.client.namespaces.begin_create_or_update, self.group, self.name,
                             namespace_body(desired))
-        resource = wait_for_poller(poller, self.params["wait_timeout"], "provisioning namespace '%s'" % self.name)
-        return namespace_state_from_api(as_json(resource)) if resource else self.get_existing() or {}
-
-    def wait_until_provisioned(self, existing: Dict[str, Any]) -> Dict[str, Any]:
-        """Another run may have left the namespace mid-provisioning: wait for it rather than report it unready."""
-        deadline = time.monotonic() + self.params["wait_timeout"]
-        current: Optional[Dict[str, Any]] = existing
-        while current and current.get("provisioning_state") not in ("Succeeded", "Failed"):
-            if time.monotonic() > deadline:
-                raise AzureApiError("namespace '%s' is still %s after %s seconds"
-                                    % (self.name, current.get("provisioning_state"), self.params["wait_timeout"]),
-                                    code="Timeout")
-            time.sleep(self.params["polling_interval"])
-            current = self.get_existing()
-        return current or {}
+        resource = wait_for_poller(poller, self.deadline.remaining(), "provisioning namespace '%s'" % self.name)
+        written = namespace_state_from_api(as_json(resource)) if resource else None
+        return self.settle(written or self.get_existing()) or {}
 
     def absent(self, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         result: Dict[str, Any] = {"changed": existing is not None, "namespace": {}}
         if existing is not None and not self.module.check_mode:
             poller = azure_call(self.client.namespaces.begin_delete, self.group, self.name)
-            wait_for_poller(poller, self.params["wait_timeout"], "deleting namespace '%s'" % self.name)
+            wait_for_poller(poller, self.deadline.remaining(), "deleting namespace '%s'" % self.name)
         if self.module._diff:
             result["diff"] = {"before": comparable(existing, NAMESPACE_FIELDS), "after": {}}
         return result
+
+
+def _in_progress(namespace: Optional[Dict[str, Any]]) -> bool:
+    return namespace is not None and namespace.get("provisioning_state") not in (None, "Succeeded", "Failed")
 
 
 def main() -> None:

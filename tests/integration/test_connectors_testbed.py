@@ -28,6 +28,7 @@ TESTBED_STATE = Path(os.environ.get("TESTBED_STATE") or REPO / "tests" / "output
 TESTBED_ENV = TESTBED_STATE / "testbed.env"
 SECRET = "it-secret-" + uuid.uuid4().hex
 CONNECTOR = "file-source"
+PLACEHOLDER = "${dir:/opt/kafka/external-configuration/connector-secrets:api-password}"
 
 pytestmark = [
     pytest.mark.testbed,
@@ -131,6 +132,16 @@ def failures(document: Dict[str, Any]) -> str:
     return "\n".join(lines) or json.dumps(document["stats"])
 
 
+APPLY_TASK = "Apply connectors_list"
+
+
+def applied(document: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The per-connector results of the role's one connect_connectors call."""
+    results = task_results(document, APPLY_TASK)
+    assert len(results) == 1, results
+    return results[0]["connectors"]
+
+
 def changed_count(document: Dict[str, Any]) -> int:
     return document["stats"]["localhost"]["changed"]
 
@@ -190,7 +201,11 @@ def file_source(topic: str, state: Optional[str] = None) -> Dict[str, Any]:
             "batch.size": 100,
             # Connect keeps keys it does not know; this one must never show up in Ansible's output
             "testbed.api.token": SECRET,
+            # Connect answers GET with a placeholder as written, so it compares equal on every run
+            "testbed.api.password": PLACEHOLDER,
         },
+        # the literal token above is on purpose: it checks the masking
+        "allow_literal_secrets": True,
     }
     if state:
         entry["state"] = state
@@ -224,27 +239,38 @@ def test_connector_lifecycle_on_two_real_workers(testbed: LiveTestbed, connect_n
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines")]), "--diff")
     assert rc == 0, failures(document)
     assert SECRET not in output
-    applied = task_results(document, "Apply each connector of connectors_list")
-    assert [(r["connectors_name"], r["changed"]) for r in applied] == [(CONNECTOR, True)]
-    assert applied[0]["config"]["testbed.api.token"] == "********"
+    results = applied(document)
+    assert [(r["name"], r["changed"]) for r in results] == [(CONNECTOR, True)]
+    assert results[0]["config"]["testbed.api.token"] == "********"
     status, config = testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)
     assert status == 200
     assert config["topic"] == "lines" and config["tasks.max"] == "1" and config["name"] == CONNECTOR
     assert config["testbed.api.token"] == SECRET  # Connect got the real value
+    assert config["testbed.api.password"] == PLACEHOLDER
     status, connector_status = testbed.proxy(namespace, "/connectors/%s/status" % CONNECTOR)
     assert connector_status["connector"]["state"] == "RUNNING"
     assert [task["state"] for task in connector_status["tasks"]] == ["RUNNING"]
     assert connector_status["tasks"][0]["worker_id"].startswith("198.18.")
 
-    # the same list again changes nothing
+    # the same list again changes nothing, in one request
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines")]))
     assert rc == 0, failures(document)
     assert changed_count(document) == 0, changed_tasks(document)
+    assert task_results(document, APPLY_TASK)[0]["requests"] == 1
+
+    # a literal secret without the opt-out is refused before any write
+    literal = file_source("lines-v3")
+    del literal["allow_literal_secrets"]
+    rc, document, output = testbed.playbook(connectors_play(namespace, [literal]))
+    assert rc != 0
+    assert "literal secret under testbed.api.token" in task_results(document, APPLY_TASK)[0]["msg"]
+    assert SECRET not in output
+    assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines"
 
     # check mode reports the change and Connect keeps the old value
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines-v2")]), "--check", "--diff")
     assert rc == 0, failures(document)
-    predicted = task_results(document, "Apply each connector of connectors_list")[0]
+    predicted = applied(document)[0]
     assert predicted["changed"] is True and predicted["changed_keys"] == ["topic"]
     assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines"
 
@@ -254,21 +280,22 @@ def test_connector_lifecycle_on_two_real_workers(testbed: LiveTestbed, connect_n
     for extra in (("--check",), ()):
         rc, document, output = testbed.playbook(connectors_play(namespace, [invalid]), *extra)
         assert rc != 0, extra
-        refused = task_results(document, "Apply each connector of connectors_list")[0]
+        refused = task_results(document, APPLY_TASK)[0]
         assert refused["failed"] is True and 'Missing required configuration "topic"' in refused["msg"], refused
+        assert refused["connectors"][0]["failed"] is True
         assert SECRET not in output
     assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines"
 
     # a changed setting is written and read back
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines-v2")]))
     assert rc == 0, failures(document)
-    assert task_results(document, "Apply each connector of connectors_list")[0]["changed"] is True
+    assert applied(document)[0]["changed"] is True
     assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[1]["topic"] == "lines-v2"
 
     # paused, then once more paused: one pause, then nothing
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines-v2", "paused")]))
     assert rc == 0, failures(document)
-    assert task_results(document, "Apply each connector of connectors_list")[0]["operations"] == [
+    assert applied(document)[0]["operations"] == [
         "PUT /connectors/%s/pause" % CONNECTOR]
     assert testbed.proxy(namespace, "/connectors/%s/status" % CONNECTOR)[1]["connector"]["state"] == "PAUSED"
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("lines-v2", "paused")]))
@@ -278,7 +305,7 @@ def test_connector_lifecycle_on_two_real_workers(testbed: LiveTestbed, connect_n
     # absent: gone from Connect
     rc, document, output = testbed.playbook(connectors_play(namespace, [{"name": CONNECTOR, "state": "absent"}]))
     assert rc == 0, failures(document)
-    assert task_results(document, "Apply each connector of connectors_list")[0]["changed"] is True
+    assert applied(document)[0]["changed"] is True
     assert testbed.proxy(namespace, "/connectors/%s/config" % CONNECTOR)[0] == 404
     assert testbed.proxy(namespace, "/connectors")[1] == []
 
@@ -292,6 +319,6 @@ def test_prune_removes_only_unlisted_connectors(testbed: LiveTestbed, connect_na
 
     rc, document, output = testbed.playbook(connectors_play(namespace, [file_source("a")], prune=True))
     assert rc == 0, failures(document)
-    pruned = task_results(document, "Delete the connectors that connectors_list does not name")
-    assert [(r["connectors_name"], r["changed"]) for r in pruned] == [("stray", True)]
+    result = task_results(document, APPLY_TASK)[0]
+    assert result["pruned"] == ["stray"] and result["changed"] is True
     assert testbed.proxy(namespace, "/connectors")[1] == [CONNECTOR]

@@ -135,3 +135,31 @@ def test_hub_writes_survive_injected_429_and_500(arm_double: Any, standard_names
     assert run.returncode == 0, run.output
     assert sorted(e["status"] for e in arm_double.requests() if e.get("injected")) == [429, 500]
     assert set(names) <= set(stored_hubs(arm_double, standard_namespace))
+
+
+def test_one_call_takes_three_round_trips_token_then_parallel_reads_then_one_wave_of_writes(
+        arm_double: Any, standard_namespace: str, tmp_path: Path) -> None:
+    prefix = unique("wave-")
+    warm = run_tasks(arm_double, tmp_path, [hubs_task(standard_namespace, name=prefix + "-warm")])
+    assert warm.returncode == 0, warm.output  # discovery documents are cached from here on
+    arm_double.set_latency(300)
+    arm_double.clear_requests()
+    try:
+        run = run_tasks(arm_double, tmp_path, [hubs_task(standard_namespace,
+                                                         hubs=[{"name": "%s-%d" % (prefix, i)} for i in range(4)])])
+    finally:
+        arm_double.set_latency(0)
+    assert run.returncode == 0, run.output
+    log = arm_double.requests()
+    assert [entry["method"] for entry in log if "/oauth2/" in entry["path"]] == ["POST"]
+    assert not [entry for entry in log if entry["path"].endswith(("openid-configuration", "/metadata/endpoints",
+                                                                  "/discovery/instance"))]
+    reads = [entry for entry in log if entry["method"] == "GET"]
+    writes = [entry for entry in log if entry["method"] == "PUT"]
+    assert len(reads) == 2 and len(writes) == 4
+
+    def overlapping(entries: List[dict]) -> bool:
+        return max(e["timestamp"] for e in entries) < min(e["timestamp"] + e["duration_ms"] / 1000 for e in entries)
+
+    assert overlapping(reads), reads
+    assert overlapping(writes), writes

@@ -16,6 +16,11 @@ Valid passwords are the lines of the ARM test double's credentials file
 changes, plus the testbed's own connection string (KAFKA_TESTBED_CONNECTION_STRING in kafka.env),
 so the broker is usable with or without the double.
 
+With the double running, the broker is its Event Hubs namespaces (README-kafka.md): no auto-creation, the
+principal is the connection string's `<namespace>/<rule>` (the testbed's own string is the superuser
+`operator`), the double's sync (arm_double/kafka_sync.py) turns event hubs into topics and rights into
+ACLs, and a namespace's CreateTopics / AlterConfigs go through the double's validation.
+
 `build` also resolves the Connect worker's classpath, which the pod runner (`pod_runner.py`) uses.
 """
 from __future__ import annotations
@@ -44,6 +49,14 @@ JAVA_SOURCES = HERE / "java"
 
 KAFKA_VERSION = "4.3.1"
 AUTH_HANDLER_CLASS = "io.streamops.testbed.ConnectionStringCallbackHandler"
+AUTHORIZER_CLASS = "io.streamops.testbed.NamespaceAuthorizer"
+POLICY_CLASS = "io.streamops.testbed.NamespaceTopicPolicy"
+SYNC_URL_PROPERTY = "streamops.testbed.sync.url.file"
+# The broker's own principals: inter-broker (LOCAL listener), the testbed's operator connection string, and
+# ANONYMOUS, which is what the loopback-only plaintext CONTROLLER listener (KRaft quorum, broker registration) sees.
+SUPER_USERS = ("User:broker", "User:operator", "User:ANONYMOUS")
+# Event Hubs refuses records and requests over 1 MB.
+MAX_MESSAGE_BYTES = 1024 * 1024
 CONNECT_FILE_JAR = f"connect-file-{KAFKA_VERSION}.jar"
 
 # The host end of the pods' veth pair (pod_runner.py creates it); 198.18.0.0/15 is for testing.
@@ -315,10 +328,15 @@ def generate_pki(layout: Layout) -> None:
 # ---------------------------------------------------------------- configuration
 
 
+def sync_url_file(layout: Layout) -> Path:
+    """Where the ARM double's namespace sync (arm_double/kafka_sync.py) writes its loopback URL."""
+    return layout.root / "arm" / "kafka-sync.url"
+
+
 def jaas(layout: Layout, broker_password: str) -> str:
-    files = os.pathsep.join(str(p) for p in (credentials_file(layout), layout.testbed_credentials))
     return ("org.apache.kafka.common.security.plain.PlainLoginModule required "
-            f'username="{USERNAME}" password="{broker_password}" credentials_files="{files}";')
+            f'username="{USERNAME}" password="{broker_password}" credentials_files="{credentials_file(layout)}" '
+            f'operator_credentials_files="{layout.testbed_credentials}";')
 
 
 def server_properties(layout: Layout, broker_password: str) -> str:
@@ -351,7 +369,13 @@ def server_properties(layout: Layout, broker_password: str) -> str:
         "share.coordinator.state.topic.replication.factor": "1",
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
-        "auto.create.topics.enable": "true",
+        # Topics are the namespaces' event hubs: created through ARM (or by a Manage rule's CreateTopics).
+        "auto.create.topics.enable": "false",
+        "authorizer.class.name": AUTHORIZER_CLASS,
+        "super.users": ";".join(SUPER_USERS),
+        "create.topic.policy.class.name": POLICY_CLASS,
+        "alter.config.policy.class.name": POLICY_CLASS,
+        "message.max.bytes": str(MAX_MESSAGE_BYTES),
         # Event Hubs drops idle connections after 240 s; the testbed keeps Kafka's own default.
         "log.retention.hours": "24",
         "log.segment.bytes": str(16 * 1024 * 1024),
@@ -400,7 +424,10 @@ def seed_credentials(layout: Layout) -> str:
 def java_command(layout: Layout, main_class: str, *args: str, heap: list[str] | None = None) -> list[str]:
     artifacts = Artifacts()
     classpath = os.pathsep.join([str(artifacts.broker_lib / "*"), str(artifacts.auth_jar)])
-    return ["java", *(heap or ["-Xmx256m"]), "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+    # Short-lived tools (storage format) start faster with the client compiler and the serial collector.
+    tuning = heap or ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+    return ["java", *tuning, "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+            f"-D{SYNC_URL_PROPERTY}={sync_url_file(layout)}",
             f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", classpath, main_class, *args]
 
 

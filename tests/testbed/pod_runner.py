@@ -13,12 +13,20 @@ the network namespace `streamops-pods`:
   host  sop-host 198.19.255.1/30 --veth-- sop-pod 198.19.255.2/30 + one /32 per pod IP  netns
         route 198.18.0.0/16 via 198.19.255.2                  default via 198.19.255.1
 
+The worker starts as the Debezium Connect image starts it (worker_env.debezium_entrypoint, whose
+output opens worker.log), with the pod's Secret, ConfigMap, projected and emptyDir volumes
+bind-mounted at their mountPath in a mount namespace of its own (start.sh), and with the
+Debezium PostgreSQL plugin beside FileStream on its plugin.path.
+
 KWOK leaves these pods Running but not Ready (stages/pod-started-unready.yaml). The runner then
-does what the kubelet's prober does: it runs the container's readinessProbe (httpGet) against
-the worker, honouring its delay, period, timeout and thresholds, and writes the pod's Ready and
-ContainersReady conditions. A Deployment counts the replica, and a Service routes to it, only
-once its worker answers. Liveness probes are not run: a worker that exits is restarted with a
-kubelet-like back-off instead.
+does what the kubelet's prober does, in a thread per worker: the startupProbe first, then the
+readinessProbe (httpGet), honouring delay, period, timeout and thresholds, written to the pod's
+Ready and ContainersReady conditions, so a Deployment counts the replica, and a Service routes
+to it, only once its worker answers; and the livenessProbe, whose failure kills the worker
+(SIGTERM, SIGKILL after the grace period). A worker that exits or is killed is restarted with
+the kubelet's back-off, and the pod's containerStatuses report restartCount, state and
+lastState.terminated. The first 200 from `GET /connectors` is recorded in the pod annotation
+testbed.streamops.io/first-ready-at.
 
 The broker's PODS listener binds 198.19.255.1:9093; /etc/netns/streamops-pods/hosts (which
 `ip netns exec` mounts over /etc/hosts) maps the pods' bootstrap host names there. When the pod
@@ -30,10 +38,12 @@ goes away (or loses its IP or annotation) its worker is stopped and the IP remov
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
 import json
 import shlex
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,10 +74,16 @@ NETNS_ETC = Path("/etc/netns") / NETNS
 
 ANNOTATION = "testbed.streamops.io/connect-worker"
 CONTAINER_ANNOTATION = "testbed.streamops.io/container"
+FIRST_READY_ANNOTATION = "testbed.streamops.io/first-ready-at"
+FIRST_READY_POLL = 0.05
+DEBEZIUM_POM = HERE / "maven" / "debezium" / "pom.xml"
+DEBEZIUM_VERSION = "3.6.1.Final"
+DEFAULT_GRACE_PERIOD = 30.0
+BACKOFF_RESET = 600.0  # the kubelet forgets a container's crashes after it ran this long
 RELIST_SECONDS = 30.0
 WATCH_SECONDS = 60
 STOP_TIMEOUT = 20.0
-CRASH_BACKOFF_FIRST = 10.0
+CRASH_BACKOFF_FIRST = 10.0  # the second restart; the first one is immediate
 CRASH_BACKOFF_MAX = 300.0
 DAEMON_START_TIMEOUT = 30.0
 PROBE_TICK = 0.5
@@ -257,27 +273,31 @@ class Probe:
     success_threshold: int = 1
     failure_threshold: int = 3
 
+    grace_period: float | None = None  # a livenessProbe's own terminationGracePeriodSeconds
+
     @classmethod
-    def of(cls, container: Mapping[str, Any]) -> Probe | None:
-        """None when the container has no readinessProbe: then it is ready while it runs."""
-        spec = container.get("readinessProbe")
+    def of(cls, container: Mapping[str, Any], kind: str = "readinessProbe") -> Probe | None:
+        """None when the container has no such probe: then it is ready (or alive) while it runs."""
+        spec = container.get(kind)
         if not spec:
             return None
         http_get = spec.get("httpGet")
         if not http_get or http_get.get("scheme", "HTTP").upper() != "HTTP":
-            raise worker_env.WorkerEnvError("the testbed runs readiness probes of type httpGet over HTTP only, "
+            raise worker_env.WorkerEnvError(f"the testbed runs a {kind} of type httpGet over HTTP only, "
                                             f"not {sorted(spec)}")
         port = http_get.get("port")
         if isinstance(port, str) and not port.isdigit():
             named = [p["containerPort"] for p in container.get("ports") or [] if p.get("name") == port]
             if not named:
-                raise worker_env.WorkerEnvError(f"the readinessProbe names port {port!r}, which the container lacks")
+                raise worker_env.WorkerEnvError(f"the {kind} names port {port!r}, which the container lacks")
             port = named[0]
+        grace = spec.get("terminationGracePeriodSeconds")
         return cls(path=http_get.get("path") or "/", port=int(port),
                    initial_delay=float(spec.get("initialDelaySeconds") or 0),
                    period=float(spec.get("periodSeconds") or 10), timeout=float(spec.get("timeoutSeconds") or 1),
                    success_threshold=int(spec.get("successThreshold") or 1),
-                   failure_threshold=int(spec.get("failureThreshold") or 3))
+                   failure_threshold=int(spec.get("failureThreshold") or 3),
+                   grace_period=None if grace is None else float(grace))
 
     def passes(self, pod_ip: str) -> bool:
         """One probe as the kubelet runs it: any status from 200 to 399 within the timeout is a success."""
@@ -314,6 +334,71 @@ class Readiness:
         return self.ready
 
 
+@dataclass
+class Liveness:
+    """The kubelet's liveness state for one container: `failure_threshold` failures in a row kill it."""
+
+    probe: Probe | None
+    started: float = field(default_factory=time.monotonic)
+    failures: int = 0
+    next_probe: float = 0.0
+
+    def update(self, now: float, pod_ip: str) -> bool:
+        """Probe if one is due; True when the container must be killed and restarted."""
+        if self.probe is None or now < max(self.next_probe, self.started + self.probe.initial_delay):
+            return False
+        self.next_probe = now + self.probe.period
+        self.failures = 0 if self.probe.passes(pod_ip) else self.failures + 1
+        return self.failures >= self.probe.failure_threshold
+
+
+@dataclass
+class Startup:
+    """The kubelet's startupProbe: readiness and liveness wait until it passes; failing it kills the container."""
+
+    probe: Probe | None
+    started: float = field(default_factory=time.monotonic)
+    done: bool = False
+    failures: int = 0
+    next_probe: float = 0.0
+
+    def update(self, now: float, pod_ip: str) -> bool:
+        """Probe if one is due; True when the container must be killed (it did not start in time)."""
+        if self.probe is None:
+            self.done = True
+        if self.done or now < max(self.next_probe, self.started + self.probe.initial_delay):
+            return False
+        self.next_probe = now + self.probe.period
+        if self.probe.passes(pod_ip):
+            self.done = True
+            return False
+        self.failures += 1
+        return self.failures >= self.probe.failure_threshold
+
+
+def restart_delay(crashes: int) -> float:
+    """The kubelet's restart back-off after the n-th exit: at once, then 10 s doubling up to 5 min."""
+    return 0.0 if crashes <= 1 else min(CRASH_BACKOFF_FIRST * 2 ** (crashes - 2), CRASH_BACKOFF_MAX)
+
+
+def rfc3339(moment: float | None = None, ms: bool = False) -> str:
+    stamp = datetime.fromtimestamp(time.time() if moment is None else moment, timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S") + (f".{stamp.microsecond // 1000:03d}" if ms else "") + "Z"
+
+
+def container_status_patch(container: str, restart_count: int, last_terminated: Mapping[str, Any] | None,
+                           state: Mapping[str, Any], ready: bool) -> dict[str, Any]:
+    """The container's state, lastState and restartCount, as the kubelet reports them after a restart or a death."""
+    whole_state = {"running": None, "waiting": None, "terminated": None, **state}
+    status: dict[str, Any] = {"name": container, "ready": ready, "started": "running" in state,
+                              "restartCount": restart_count, "state": whole_state}
+    if last_terminated:
+        status["lastState"] = {"terminated": dict(last_terminated)}
+    patch = readiness_patch(container, ready)
+    patch["status"]["containerStatuses"] = [status]
+    return patch
+
+
 def readiness_patch(container: str, ready: bool) -> dict[str, Any]:
     """A strategic merge patch of the pod status, as the kubelet's status manager writes it."""
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -336,6 +421,18 @@ def pod_readiness(pod: Mapping[str, Any], adopted: bool = False) -> tuple[str, R
     if adopted:
         readiness.ready, readiness.started = pod_is_ready(pod), float("-inf")
     return container["name"], readiness
+
+
+def pod_liveness(pod: Mapping[str, Any], adopted: bool = False) -> tuple[Startup, Liveness, float]:
+    """The container's startup and liveness states and the grace period a kill for a failed probe gives it."""
+    container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
+    startup, liveness = Startup(Probe.of(container, "startupProbe")), Liveness(Probe.of(container, "livenessProbe"))
+    if adopted:
+        startup.done, liveness.started = True, float("-inf")
+    grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds")
+    probe_grace = [probe.grace_period for probe in (startup.probe, liveness.probe)
+                   if probe is not None and probe.grace_period is not None]
+    return startup, liveness, probe_grace[0] if probe_grace else DEFAULT_GRACE_PERIOD if grace is None else float(grace)
 
 
 def first_line(error: BaseException) -> str:
@@ -379,6 +476,14 @@ class Worker:
     container: str = ""
     readiness: Readiness = field(default_factory=lambda: Readiness(None))
     pod_ready: bool | None = None  # the pod's Ready condition, as last seen
+    liveness: Liveness = field(default_factory=lambda: Liveness(None))
+    startup: Startup = field(default_factory=lambda: Startup(None))
+    grace_period: float = DEFAULT_GRACE_PERIOD
+    restart_count: int = 0
+    last_terminated: dict[str, Any] | None = None
+    started_at: float = field(default_factory=time.time)  # wall clock, for the container's state
+    first_ready_at: str = ""
+    killing: str = ""  # why the runner is killing it ("" when it is not)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -386,37 +491,150 @@ class Worker:
 
     def alive(self) -> bool:
         if self.process is not None:
-            self.process.poll()
+            # Our own child: alive until it exits (its command line changes while start.sh execs Java).
+            return self.process.poll() is None
         return process_runs(self.pid, WORKER_MARKER)
+
+    def exit_code(self) -> int:
+        """As the runtime reports it: the status, or 128 + the signal that ended it; 255 when unknown."""
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            return 255
+        return 128 - code if code < 0 else code
 
     def record(self) -> dict[str, Any]:
         return {"namespace": self.namespace, "name": self.name, "uid": self.uid, "pod_ip": self.pod_ip,
-                "pid": self.pid, "rest_url": self.rest_url}
+                "pid": self.pid, "rest_url": self.rest_url, "restart_count": self.restart_count,
+                "last_terminated": self.last_terminated, "started_at": self.started_at,
+                "first_ready_at": self.first_ready_at}
+
+    def save(self, layout: Layout) -> None:
+        (layout.worker_dir(*self.key) / "worker.json").write_text(json.dumps(self.record()), encoding="utf-8")
+
+
+def debezium_plugins() -> Path:
+    """The plugin.path entry holding debezium-connector-postgres/, keyed by the pom's content."""
+    digest = hashlib.sha256(DEBEZIUM_POM.read_bytes()).hexdigest()[:12]
+    return kafka.cache_dir() / "debezium" / f"plugins-{DEBEZIUM_VERSION}-{digest}"
+
+
+def plugin_path() -> str:
+    """The image's plugin folders: FileStream (from the worker build) and the Debezium PostgreSQL connector."""
+    return f"{kafka.Artifacts().plugin_path},{debezium_plugins()}"
+
+
+def fill_debezium(home: Path) -> None:
+    kafka.copy_dependencies(DEBEZIUM_POM, home / "debezium-connector-postgres")
 
 
 def worker_command(spec: worker_env.WorkerSpec, folder: Path, kafka_env: Mapping[str, str]) -> list[str]:
+    """Java in the pod network namespace, in a mount namespace of its own where start.sh mounts the volumes."""
     artifacts = kafka.Artifacts()
     # The testbed CA stands in for the public CAs that a real image trusts (Event Hubs' certificate).
     trust = [f"-Djavax.net.ssl.trustStore={kafka_env['KAFKA_TRUSTSTORE']}",
              f"-Djavax.net.ssl.trustStoreType={kafka_env.get('KAFKA_TRUSTSTORE_TYPE', 'PKCS12')}",
              f"-Djavax.net.ssl.trustStorePassword={kafka_env['KAFKA_TRUSTSTORE_PASSWORD']}"]
-    return ["ip", "netns", "exec", NETNS, "java", *shlex.split(spec.heap_opts), "-XX:+ExitOnOutOfMemoryError",
+    return ["ip", "netns", "exec", NETNS, "unshare", "--mount", "--propagation", "private", "--",
+            "/bin/sh", str(folder / "start.sh"),
+            "java", *shlex.split(spec.heap_opts), "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}", *trust,
             "-cp", str(artifacts.worker_lib / "*"), "org.apache.kafka.connect.cli.ConnectDistributed",
             str(folder / "worker.properties")]
 
 
+def record_mount_point(layout: Layout, path: Path) -> None:
+    """Mount points the runner had to create on the machine; `down` removes them again."""
+    listing = layout.pods / "mount-points.txt"
+    known = listing.read_text(encoding="utf-8").splitlines() if listing.is_file() else []
+    if str(path) not in known:
+        with open(listing, "a", encoding="utf-8") as handle:
+            handle.write(f"{path}\n")
+
+
+def ensure_mount_point(layout: Layout, target: Path, is_dir: bool) -> None:
+    missing = []
+    for folder in [target, *target.parents] if is_dir else list(target.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o755)
+        record_mount_point(layout, folder)
+    if not is_dir and not target.exists():
+        target.touch(mode=0o644)
+        record_mount_point(layout, target)
+
+
+def remove_mount_points(layout: Layout) -> None:
+    listing = layout.pods / "mount-points.txt"
+    if not listing.is_file():
+        return
+    for line in reversed(listing.read_text(encoding="utf-8").splitlines()):
+        path = Path(line)
+        try:
+            if path.is_dir():
+                path.rmdir()  # only if empty: never a folder something else filled
+            elif path.is_file() and path.stat().st_size == 0:
+                path.unlink()
+        except OSError:
+            pass
+    listing.unlink()
+
+
+def materialize_volumes(layout: Layout, folder: Path, mounts: list[worker_env.Mount]) -> str:
+    """Write each volume's files as the kubelet does and return the mount commands for start.sh."""
+    root = folder / "volumes"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(mode=0o700, parents=True)
+    root.chmod(0o700)  # Secret contents: only root (the worker) may read them on the machine
+    commands = []
+    for mount in mounts:
+        source = root / mount.volume
+        if not source.exists():
+            source.mkdir(mode=0o755)
+            for relative, (content, mode) in (mount.files or {}).items():
+                file = source / relative
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_text(content, encoding="utf-8")
+                file.chmod(mode)
+        if mount.sub_path:
+            source = source / mount.sub_path
+            if not source.exists():
+                source.mkdir(parents=True)  # the kubelet creates a missing subPath as a directory
+        target = Path(mount.mount_path)
+        ensure_mount_point(layout, target, source.is_dir())
+        commands.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(str(target))}")
+        if mount.read_only:
+            commands.append(f"mount -o remount,bind,ro {shlex.quote(str(target))}")
+    return "".join(f"{command}\n" for command in commands)
+
+
+START_SCRIPT = """\
+#!/bin/sh
+# Written by the pod runner. It runs in this worker's own mount namespace, so the pod's volumes
+# appear at their mountPath for this worker only, as the kubelet gives each container its view.
+set -e
+{mounts}exec "$@"
+"""
+
+
 def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.WorkerSpec,
-                 kafka_env: Mapping[str, str]) -> Worker:
+                 kafka_env: Mapping[str, str], mounts: list[worker_env.Mount] | None = None) -> Worker:
     metadata = pod["metadata"]
     pod_ip = pod["status"]["podIP"]
     folder = layout.worker_dir(metadata["namespace"], metadata["name"])
     folder.mkdir(parents=True, exist_ok=True)
-    kafka.write_private(folder / "worker.properties", worker_env.render_properties(spec.properties))
+    (folder / "start.sh").write_text(START_SCRIPT.format(mounts=materialize_volumes(layout, folder, mounts or [])),
+                                     encoding="utf-8")
+    kafka.write_private(folder / "worker.properties", spec.properties_text or
+                        worker_env.render_properties(spec.properties))
     (folder / "log4j2.properties").write_text(WORKER_LOG4J2, encoding="utf-8")
     write_netns_hosts([kafka.ADVERTISED_HOST, *spec.bootstrap_hosts])
     add_pod_ip(pod_ip)
     with open(folder / "worker.log", "ab") as log_file:
+        # The image's start script prints before it execs Connect; `kubectl logs` shows it, so does worker.log.
+        log_file.write("".join(f"{line}\n" for line in spec.startup_output).encode())
+        log_file.flush()
         # A clean environment: the pod's env holds the connection string, the process needs none of it.
         process = subprocess.Popen(worker_command(spec, folder, kafka_env), cwd=folder, stdin=subprocess.DEVNULL,
                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
@@ -424,7 +642,7 @@ def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.Worker
     listener = spec.properties["listeners"].split(",")[0].strip()
     worker = Worker(metadata["namespace"], metadata["name"], metadata.get("uid", ""), pod_ip, process.pid, listener,
                     process)
-    (folder / "worker.json").write_text(json.dumps(worker.record()), encoding="utf-8")
+    worker.save(layout)
     return worker
 
 
@@ -443,8 +661,13 @@ def recorded_workers(layout: Layout) -> list[Worker]:
     for record_file in sorted(layout.pods.glob("*/*/worker.json")):
         try:
             record = json.loads(record_file.read_text(encoding="utf-8"))
-            workers.append(Worker(record["namespace"], record["name"], record["uid"], record["pod_ip"],
-                                  int(record["pid"]), record["rest_url"]))
+            worker = Worker(record["namespace"], record["name"], record["uid"], record["pod_ip"],
+                            int(record["pid"]), record["rest_url"])
+            worker.restart_count = int(record.get("restart_count") or 0)
+            worker.last_terminated = record.get("last_terminated")
+            worker.started_at = float(record.get("started_at") or time.time())
+            worker.first_ready_at = record.get("first_ready_at") or ""
+            workers.append(worker)
         except (OSError, ValueError, KeyError):
             record_file.unlink(missing_ok=True)
     return workers
@@ -465,8 +688,13 @@ def wants_worker(pod: Mapping[str, Any]) -> bool:
 class Runner:
     """Keeps one worker per wanted pod: reconciles on every watch event and on every re-list.
 
-    A second thread plays the kubelet's prober: it runs each pod's readinessProbe against its worker
-    and writes the pod's Ready condition, so Services route only to workers that answer.
+    Each worker gets a prober thread that plays the kubelet's prober: it runs the pod's readinessProbe
+    and writes the pod's Ready condition, so Services route only to workers that answer, and runs the
+    livenessProbe, killing (SIGTERM, SIGKILL after the grace period) and restarting a worker that fails
+    it. A worker that exits, or is killed, is restarted with the kubelet's back-off (the first restart
+    at once, then 10 s doubling to 5 min); the pod's containerStatuses report restartCount, state and
+    lastState.terminated. A start-up watcher records when the worker first answers `GET /connectors`
+    with 200 (annotation testbed.streamops.io/first-ready-at and first-ready-at in its folder).
     """
 
     def __init__(self, layout: Layout, connect: Callable[[], Any], kafka_env: Mapping[str, str]) -> None:
@@ -476,9 +704,12 @@ class Runner:
         self.kafka_env = kafka_env
         self.serialize = self.core.api_client.sanitize_for_serialization
         self.workers: dict[tuple[str, str], Worker] = {}
-        self.lock = threading.Lock()  # guards `workers` between the watch loop and the prober
+        self.lock = threading.RLock()  # one reconciler at a time: the watch loop, or a prober after an exit
         self.failed: dict[tuple[str, str], str] = {}
         self.backoff: dict[tuple[str, str], tuple[int, float]] = {}  # crashes so far, no restart before
+        self.history: dict[tuple[str, str], dict[str, Any]] = {}  # uid, restarts, last terminated state
+        self.pods: dict[tuple[str, str], Mapping[str, Any]] = {}  # the last version seen of each wanted pod
+        self.probers: dict[tuple[str, str], threading.Thread] = {}
         self.stopping = False
         self.last_failure = ""
         self.last_failure_logged = 0.0
@@ -488,6 +719,8 @@ class Runner:
         for worker in recorded_workers(self.layout):
             if worker.alive():
                 self.workers[worker.key] = worker
+                self.history[worker.key] = {"uid": worker.uid, "restarts": worker.restart_count,
+                                            "last": worker.last_terminated, "pending": False}
                 log(f"adopted worker {worker.namespace}/{worker.name} (pid {worker.pid}, {worker.pod_ip})")
             else:
                 remove_pod_ip(worker.pod_ip)
@@ -500,61 +733,114 @@ class Runner:
                    for item in self.core.list_namespaced_secret(namespace).items}
         return configmaps, secrets
 
-    def spec_for(self, pod: Mapping[str, Any]) -> worker_env.WorkerSpec:
+    def spec_for(self, pod: Mapping[str, Any]) -> tuple[worker_env.WorkerSpec, list[worker_env.Mount]]:
         container = worker_env.select_container(pod, CONTAINER_ANNOTATION)
         configmaps, secrets = self.namespace_sources(pod["metadata"]["namespace"])
         env = worker_env.resolve_env(pod, container, configmaps, secrets)
-        return worker_env.worker_spec(env, pod["status"]["podIP"], str(kafka.Artifacts().plugin_path))
+        metadata = pod["metadata"]
+
+        def token(expiration: int, audience: str | None) -> str:
+            """A TokenRequest bound to the pod, as the kubelet makes for a projected serviceAccountToken."""
+            spec = {"expirationSeconds": expiration, "boundObjectRef": {"kind": "Pod", "apiVersion": "v1",
+                                                                        "name": metadata["name"],
+                                                                        "uid": metadata.get("uid")}}
+            if audience:
+                spec["audiences"] = [audience]
+            answer = self.core.create_namespaced_service_account_token(
+                pod["spec"].get("serviceAccountName") or "default", metadata["namespace"], {"spec": spec})
+            return answer.status.token
+
+        mounts = worker_env.container_mounts(pod, container, configmaps, secrets, token)
+        return worker_env.worker_spec(env, pod["status"]["podIP"], plugin_path()), mounts
 
     def reconcile_pod(self, pod: Mapping[str, Any], deleted: bool = False) -> None:
+        with self.lock:
+            self.reconcile_locked(pod, deleted)
+
+    def reconcile_locked(self, pod: Mapping[str, Any], deleted: bool) -> None:
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         worker = self.workers.get(key)
         wanted = not deleted and wants_worker(pod)
         current = worker is not None and worker.uid == pod["metadata"].get("uid") \
             and worker.pod_ip == (pod.get("status") or {}).get("podIP")
+        if wanted:
+            self.pods[key] = pod
         if worker is not None and wanted and current:
             worker.pod_ready = pod_is_ready(pod)
-            if not worker.container:  # adopted from a previous runner: its probe comes from the pod
+            if not worker.container:  # adopted from a previous runner: its probes come from the pod
                 try:
                     worker.container, worker.readiness = pod_readiness(pod, adopted=True)
+                    worker.startup, worker.liveness, worker.grace_period = pod_liveness(pod, adopted=True)
                 except worker_env.WorkerEnvError as error:
                     self.report_failure(f"cannot probe worker {key[0]}/{key[1]}: {error}")
-        if worker is not None and wanted and current and not worker.alive():
-            self.record_crash(key, worker)
+        if worker is not None and wanted and current and not worker.alive() and not worker.killing:
+            self.record_crash(key, worker, self.core)
         elif worker is not None and not (wanted and current):
             log(f"stopping worker {key[0]}/{key[1]} (pid {worker.pid}, {worker.pod_ip}): pod gone, not running or not annotated")
             self.stop(key)
         if wanted and key not in self.workers and time.monotonic() >= self.backoff.get(key, (0, 0.0))[1]:
             self.start(key, pod)
         if not wanted:
-            self.failed.pop(key, None)
-            self.backoff.pop(key, None)
+            for table in (self.failed, self.backoff, self.pods, self.history):
+                table.pop(key, None)
 
-    def record_crash(self, key: tuple[str, str], worker: Worker) -> None:
-        """A kubelet's CrashLoopBackOff: 10 s, doubling up to 5 min, so a broken config does not burn the CPU."""
+    def record_crash(self, key: tuple[str, str], worker: Worker, core: Any) -> None:
+        """A kubelet's restart: at once the first time, then CrashLoopBackOff from 10 s, doubling up to 5 min."""
+        finished = time.time()
         crashes = self.backoff.get(key, (0, 0.0))[0] + 1
-        delay = min(CRASH_BACKOFF_FIRST * 2 ** (crashes - 1), CRASH_BACKOFF_MAX)
+        if finished - worker.started_at >= BACKOFF_RESET:
+            crashes = 1
+        delay = restart_delay(crashes)
         self.backoff[key] = (crashes, time.monotonic() + delay)
-        log(f"worker {key[0]}/{key[1]} (pid {worker.pid}) exited; restart {crashes} in {delay:.0f}s or later, "
-            f"see {self.layout.worker_dir(*key) / 'worker.log'}")
+        code = worker.exit_code()
+        terminated = {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
+                      "startedAt": rfc3339(worker.started_at), "finishedAt": rfc3339(finished)}
+        self.history[key] = {"uid": worker.uid, "restarts": worker.restart_count, "last": terminated, "pending": True}
+        why = worker.killing or "exited"
+        log(f"worker {key[0]}/{key[1]} (pid {worker.pid}) {why} with code {code}; restart {crashes} "
+            f"{'now' if delay == 0 else f'in {delay:.0f}s or later'}, see {self.layout.worker_dir(*key) / 'worker.log'}")
         self.stop(key)
+        if worker.container:
+            state = ({"terminated": terminated} if delay == 0 else
+                     {"waiting": {"reason": "CrashLoopBackOff", "message": f"back-off {delay:.0f}s restarting failed "
+                                  f"container={worker.container} pod={key[1]}"}})
+            self.patch_status(core, worker, container_status_patch(worker.container, worker.restart_count,
+                                                                   terminated, state, False))
+            worker.pod_ready = False
 
     def start(self, key: tuple[str, str], pod: Mapping[str, Any]) -> None:
         try:
-            spec = self.spec_for(pod)
+            spec, mounts = self.spec_for(pod)
             container, readiness = pod_readiness(pod)
+            startup, liveness, grace_period = pod_liveness(pod)
         except worker_env.WorkerEnvError as error:
             if self.failed.get(key) != str(error):
                 log(f"cannot start a worker for {key[0]}/{key[1]}: {error}")
             self.failed[key] = str(error)
             return
         self.failed.pop(key, None)
-        worker = start_worker(self.layout, pod, spec, self.kafka_env)
+        history = self.history.get(key)
+        if history is not None and history["uid"] != pod["metadata"].get("uid"):
+            history = None  # a newer pod under the same name starts from nothing
+        worker = start_worker(self.layout, pod, spec, self.kafka_env, mounts)
         worker.container, worker.readiness, worker.pod_ready = container, readiness, pod_is_ready(pod)
+        worker.startup, worker.liveness, worker.grace_period = startup, liveness, grace_period
+        if history is not None:
+            worker.restart_count = history["restarts"] + (1 if history["pending"] else 0)
+            worker.last_terminated = history["last"]
+        self.history[key] = {"uid": worker.uid, "restarts": worker.restart_count, "last": worker.last_terminated,
+                             "pending": False}
+        worker.save(self.layout)
         with self.lock:
             self.workers[key] = worker
         log(f"started worker {key[0]}/{key[1]} (pid {worker.pid}) on {worker.rest_url}, "
-            f"{spec.convention} convention, heap {spec.heap_opts}")
+            f"{spec.convention} convention, heap {spec.heap_opts}, restarts {worker.restart_count}")
+        if worker.restart_count:
+            state = {"running": {"startedAt": rfc3339(worker.started_at)}}
+            self.patch_status(self.core, worker, container_status_patch(container, worker.restart_count,
+                                                                        worker.last_terminated, state, False))
+        threading.Thread(target=self.watch_first_ready, args=(worker,), name=f"first-ready {key[1]}",
+                         daemon=True).start()
 
     def stop(self, key: tuple[str, str]) -> None:
         with self.lock:
@@ -564,49 +850,126 @@ class Runner:
         stop_worker(self.layout, worker, keep_ip=shared)
 
     def reconcile_all(self, pods: list[Mapping[str, Any]]) -> None:
-        seen = set()
-        for pod in pods:
-            seen.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
-            self.reconcile_pod(pod)
-        for key in [key for key in self.backoff if key not in seen]:
-            del self.backoff[key]
-        for key in [key for key in self.workers if key not in seen]:
-            log(f"stopping worker {key[0]}/{key[1]} (pid {self.workers[key].pid}, {self.workers[key].pod_ip}): "
-                "pod deleted")
-            self.stop(key)
+        with self.lock:
+            seen = set()
+            for pod in pods:
+                seen.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
+                self.reconcile_locked(pod, False)
+            for table in (self.backoff, self.pods, self.history):
+                for key in [key for key in table if key not in seen]:
+                    del table[key]
+            for key in [key for key in self.workers if key not in seen]:
+                log(f"stopping worker {key[0]}/{key[1]} (pid {self.workers[key].pid}, {self.workers[key].pod_ip}): "
+                    "pod deleted")
+                self.stop(key)
 
     def beat(self) -> None:
         self.layout.heartbeat.write_text(json.dumps({"pid": os.getpid(), "time": time.time(),
                                                      "workers": len(self.workers)}), encoding="utf-8")
 
     def probe_forever(self) -> None:
-        """The prober thread: every tick, each worker's probe if due; a changed verdict goes to the pod."""
-        core = None
+        """Every tick: a prober thread for each worker that lacks one, and restarts whose back-off is over."""
         while not self.stopping:
             try:
-                core = core or self.connect()
                 with self.lock:
-                    workers = list(self.workers.values())
-                for worker in workers:
-                    ready = worker.readiness.update(time.monotonic(), worker.alive(), worker.pod_ip)
-                    if worker.container and ready != worker.pod_ready:
-                        self.write_readiness(core, worker, ready)
+                    for key, worker in self.workers.items():
+                        thread = self.probers.get(key)
+                        if thread is None or not thread.is_alive():
+                            thread = threading.Thread(target=self.probe_worker, args=(worker,),
+                                                      name=f"prober {key[1]}", daemon=True)
+                            self.probers[key] = thread
+                            thread.start()
+                    due = [key for key, (_, not_before) in self.backoff.items()
+                           if key not in self.workers and key in self.pods and time.monotonic() >= not_before]
+                    for key in due:
+                        self.reconcile_locked(self.pods[key], False)
             except Exception as error:  # pylint: disable=broad-exception-caught
                 self.report_failure(f"prober failed: {type(error).__name__}: {first_line(error)}")
+                time.sleep(2)
+            time.sleep(PROBE_TICK)
+
+    def probe_worker(self, worker: Worker) -> None:
+        """One container's probes, in a thread of its own as the kubelet's are: a hung worker delays no other."""
+        core = None
+        while not self.stopping and self.workers.get(worker.key) is worker:
+            try:
+                core = core or self.connect()
+                self.probe_once(core, worker)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                self.report_failure(f"prober of {worker.namespace}/{worker.name} failed: "
+                                    f"{type(error).__name__}: {first_line(error)}")
                 core = None
                 time.sleep(2)
             time.sleep(PROBE_TICK)
 
-    def write_readiness(self, core: Any, worker: Worker, ready: bool) -> None:
+    def probe_once(self, core: Any, worker: Worker) -> None:
+        alive = worker.alive()
+        if not alive and not worker.killing:
+            with self.lock:
+                if self.workers.get(worker.key) is worker:
+                    self.record_crash(worker.key, worker, core)
+            return
+        kill = None
+        if alive and not worker.killing and worker.startup.update(time.monotonic(), worker.pod_ip):
+            kill = ("startupProbe", worker.startup.probe)
+        running = alive and not worker.killing and worker.startup.done
+        ready = worker.readiness.update(time.monotonic(), running, worker.pod_ip)
+        if worker.container and ready != worker.pod_ready:
+            self.write_readiness(core, worker, ready)
+        if running and worker.liveness.update(time.monotonic(), worker.pod_ip):
+            kill = ("livenessProbe", worker.liveness.probe)
+        if kill is not None:
+            kind, probe = kill
+            assert probe is not None
+            worker.killing = f"failed its {kind} (GET {probe.path}, {probe.failure_threshold} times)"
+            log(f"worker {worker.namespace}/{worker.name} (pid {worker.pid}) {worker.killing}: killing it with a "
+                f"{worker.grace_period:.0f}s grace period")
+            reap = worker.process.poll if worker.process is not None else None
+            terminate(worker.pid, WORKER_MARKER, timeout=worker.grace_period, reap=reap)
+            with self.lock:
+                if self.workers.get(worker.key) is worker:
+                    self.record_crash(worker.key, worker, core)
+
+    def watch_first_ready(self, worker: Worker) -> None:
+        """Record the moment the worker first answers `GET /connectors` with 200 (for readiness benches)."""
+        url = f"{worker.rest_url}/connectors"
+        while not self.stopping and self.workers.get(worker.key) is worker and worker.alive():
+            try:
+                with urllib.request.urlopen(url, timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except (OSError, ValueError):
+                pass
+            time.sleep(FIRST_READY_POLL)
+        else:
+            return
+        worker.first_ready_at = rfc3339(ms=True)
+        folder = self.layout.worker_dir(*worker.key)
+        (folder / "first-ready-at").write_text(worker.first_ready_at + "\n", encoding="utf-8")
+        worker.save(self.layout)
         from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
-        patch = readiness_patch(worker.container, ready)
+        patch = {"metadata": {"uid": worker.uid, "annotations": {FIRST_READY_ANNOTATION: worker.first_ready_at}}}
+        try:
+            self.connect().patch_namespaced_pod(worker.name, worker.namespace, patch)
+        except ApiException as error:
+            if error.status not in (404, 409, 422):
+                self.report_failure(f"cannot annotate {worker.namespace}/{worker.name}: {error.status} {error.reason}")
+
+    def patch_status(self, core: Any, worker: Worker, patch: dict[str, Any]) -> bool:
+        """A strategic merge patch of the pod's status; False if the pod is gone or is a newer one."""
+        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
         patch["metadata"] = {"uid": worker.uid}  # never a newer pod that took the same name
         try:
             core.patch_namespaced_pod_status(worker.name, worker.namespace, patch,
                                              _content_type="application/strategic-merge-patch+json")
         except ApiException as error:
-            if error.status not in (404, 409, 422):  # the pod is gone or is a newer one
+            if error.status not in (404, 409, 422):
                 raise
+            return False
+        return True
+
+    def write_readiness(self, core: Any, worker: Worker, ready: bool) -> None:
+        if not self.patch_status(core, worker, readiness_patch(worker.container, ready)):
             return
         worker.pod_ready = ready
         if not worker.alive():
@@ -708,6 +1071,8 @@ def build() -> None:
     if not (artifacts.worker_lib.is_dir() and artifacts.plugin_path.is_dir()):
         log("the Connect worker is not built yet: building it with kafka.py")
         kafka.build()
+    # io.debezium:debezium-connector-postgres from Maven Central, beside FileStream on the workers' plugin.path.
+    kafka.build_into(debezium_plugins(), fill_debezium)
 
 
 def up() -> None:
@@ -759,6 +1124,7 @@ def down() -> None:
     for worker in workers:
         stop_worker(layout, worker)
     delete_pod_network()
+    remove_mount_points(layout)
     layout.heartbeat.unlink(missing_ok=True)
     layout.env_file.unlink(missing_ok=True)
 
@@ -772,7 +1138,7 @@ def status() -> int:
         state = "running" if worker.alive() else "dead"
         rest = rest_connectors(worker.rest_url) if state == "running" else "-"
         print(f"  {worker.namespace}/{worker.name:<30} {worker.pod_ip:<15} pid={worker.pid:<8} {state:<8} "
-              f"GET /connectors: {rest}")
+              f"restarts={worker.restart_count} first-ready={worker.first_ready_at or '-'} GET /connectors: {rest}")
     return 0 if pid else 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import ssl
 import urllib.error
 import urllib.request
@@ -334,3 +335,27 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert len(second.kafka_passwords()) == 2
     finally:
         second.stop()
+
+
+def test_azure_habits_the_modules_must_cope_with(double: ArmDouble, client: EventHubManagementClient) -> None:
+    """Update PUT placeholders, zone redundancy forced by the region, whole-string names, held states, old answers."""
+    namespace = create_namespace(client, double, "sbx-habits-ns")
+    assert namespace.zone_redundant is True  # westeurope has availability zones
+    client.event_hubs.create_or_update(double.resource_group, "sbx-habits-ns", "orders", Eventhub(partition_count=2))
+    updated = client.event_hubs.create_or_update(double.resource_group, "sbx-habits-ns", "orders",
+                                                 Eventhub(partition_count=2, message_retention_in_days=2))
+    assert updated.partition_ids == [] and updated.created_at.year == 1
+    assert client.event_hubs.get(double.resource_group, "sbx-habits-ns", "orders").partition_ids == ["0", "1"]
+    with pytest.raises(HttpResponseError, match="is invalid"):
+        client.event_hubs.create_or_update(double.resource_group, "sbx-habits-ns", "orders\n", Eventhub(partition_count=1))
+    double.omit_fields("retentionDescription", "minimumTlsVersion")
+    old = client.event_hubs.get(double.resource_group, "sbx-habits-ns", "orders")
+    assert old.retention_description is None and old.message_retention_in_days == 2
+    assert client.namespaces.get(double.resource_group, "sbx-habits-ns").minimum_tls_version is None
+    double.omit_fields()
+    double.hold_namespace("sbx-habits-ns", "Deleting", "Removing", seconds=0.5, outcome="deleted")
+    assert client.namespaces.get(double.resource_group, "sbx-habits-ns").provisioning_state == "Deleting"
+    with pytest.raises(ResourceNotFoundError):
+        for _attempt in range(50):
+            client.namespaces.get(double.resource_group, "sbx-habits-ns")
+            time.sleep(0.1)

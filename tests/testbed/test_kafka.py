@@ -17,7 +17,7 @@ import pytest
 
 confluent_kafka = pytest.importorskip("confluent_kafka")
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer  # noqa: E402
-from confluent_kafka.admin import AdminClient  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 USERNAME = "$ConnectionString"
@@ -157,9 +157,16 @@ def test_follows_the_credentials_file_when_keys_change(kafka_env: dict[str, str]
     assert KafkaError._AUTHENTICATION in error_codes(errors)
 
 
+def create_topic(config: dict[str, Any], topic: str) -> None:
+    """Nothing is auto-created: the testbed's operator string creates a plain topic (not an event hub) first."""
+    admin = AdminClient(config)
+    admin.create_topics([NewTopic(topic, 1, 1)], request_timeout=30)[topic].result()
+
+
 def test_produce_and_consume_round_trip(kafka_env: dict[str, str]) -> None:
     topic = f"testbed-roundtrip-{uuid.uuid4().hex[:8]}"
     password = kafka_env["KAFKA_TESTBED_CONNECTION_STRING"]
+    create_topic(client_config(kafka_env, USERNAME, password), topic)
     producer = Producer(client_config(kafka_env, USERNAME, password))
     delivered: list[Any] = []
     producer.produce(topic, key=b"k", value=b"hello event hubs", on_delivery=lambda err, msg: delivered.append(err))
@@ -180,3 +187,35 @@ def test_produce_and_consume_round_trip(kafka_env: dict[str, str]) -> None:
         assert (message.key(), message.value()) == (b"k", b"hello event hubs")
     finally:
         consumer.close()
+
+
+def test_producing_to_an_unknown_topic_creates_nothing(kafka_env: dict[str, str]) -> None:
+    topic = f"testbed-unknown-{uuid.uuid4().hex[:8]}"
+    config = client_config(kafka_env, USERNAME, kafka_env["KAFKA_TESTBED_CONNECTION_STRING"])
+    producer = Producer(dict(config, **{"message.timeout.ms": 5000}))
+    delivered: list[Any] = []
+    producer.produce(topic, value=b"lost", on_delivery=lambda err, msg: delivered.append(err))
+    producer.flush(30)
+    assert delivered and delivered[0] is not None, "a record to an unknown topic was accepted"
+    metadata, errors = fetch_metadata(config)
+    assert metadata is not None, f"errors: {errors}"
+    assert topic not in metadata.topics, "auto.create.topics.enable is not false"
+
+
+def test_a_namespace_connection_string_without_acls_sees_no_topics(kafka_env: dict[str, str], credentials_file: Path) -> None:
+    """The principal is the connection string's rule; a rule the ARM double never granted anything gets nothing."""
+    topic = f"testbed-private-{uuid.uuid4().hex[:8]}"
+    operator = client_config(kafka_env, USERNAME, kafka_env["KAFKA_TESTBED_CONNECTION_STRING"])
+    create_topic(operator, topic)
+    stranger = ("Endpoint=sb://stranger.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+                f"SharedAccessKey={uuid.uuid4().hex}=")
+    current = credentials_file.read_bytes() if credentials_file.exists() else b""
+    replace_atomically(credentials_file, current + f"{stranger}\n".encode())
+    metadata, errors = fetch_metadata(client_config(kafka_env, USERNAME, stranger))
+    assert metadata is not None, f"errors: {errors}"
+    assert topic not in metadata.topics
+    producer = Producer(client_config(kafka_env, USERNAME, stranger, **{"message.timeout.ms": 5000}))
+    delivered: list[Any] = []
+    producer.produce(topic, value=b"denied", on_delivery=lambda err, msg: delivered.append(err))
+    producer.flush(30)
+    assert delivered and delivered[0] is not None and delivered[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
@@ -85,54 +88,91 @@ def http(method: str, url: str, body: Any | None = None) -> tuple[int, Any]:
         return 0, None
 
 
-def debezium_worker_env(namespace: str, connection_string: str) -> tuple[dict[str, str], dict[str, str]]:
-    """ConfigMap and Secret data in the Debezium image convention, as Event Hubs wants them."""
+CREDENTIALS_DIR = "/opt/kafka/external-configuration/kafka-credentials"
+CREDENTIALS_FILE = f"{CREDENTIALS_DIR}/kafka.properties"
+CONNECTOR_SECRETS_DIR = "/opt/kafka/external-configuration/connector-secrets"
+
+
+def debezium_worker_env(namespace: str, connection_string: str, topics: str | None = None,
+                        bootstrap: str = "testbed.servicebus.windows.net:9093") -> tuple[dict[str, str], dict[str, str]]:
+    """ConfigMap data in the Debezium image convention, as Event Hubs wants it, and the credentials Secret's data.
+
+    The JAAS lines reach the worker through the mounted Secret and `${file:...}` placeholders, so the
+    image's start script prints placeholders only (it would print admin.sasl.jaas.config in clear).
+    """
+    topics = topics or namespace
     settings = {
-        "BOOTSTRAP_SERVERS": "testbed.servicebus.windows.net:9093",
+        "BOOTSTRAP_SERVERS": bootstrap,
         "GROUP_ID": f"{namespace}-connect",
-        "CONFIG_STORAGE_TOPIC": f"{namespace}-configs",
-        "OFFSET_STORAGE_TOPIC": f"{namespace}-offsets",
-        "STATUS_STORAGE_TOPIC": f"{namespace}-status",
+        "CONFIG_STORAGE_TOPIC": f"{topics}-configs",
+        "OFFSET_STORAGE_TOPIC": f"{topics}-offsets",
+        "STATUS_STORAGE_TOPIC": f"{topics}-status",
         "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR": "1",
         "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR": "1",
         "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR": "1",
+        "CONNECT_OFFSET_STORAGE_PARTITIONS": "1",
+        "CONNECT_STATUS_STORAGE_PARTITIONS": "1",
         "CONNECT_OFFSET_FLUSH_INTERVAL_MS": "10000",
+        "CONNECT_CONFIG_PROVIDERS": "file,dir",
+        "CONNECT_CONFIG_PROVIDERS_FILE_CLASS": "org.apache.kafka.common.config.provider.FileConfigProvider",
+        "CONNECT_CONFIG_PROVIDERS_DIR_CLASS": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
         "HEAP_OPTS": "-Xms128m -Xmx320m",
     }
     jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
             f'username="$ConnectionString" password="{connection_string}";')
-    secret = {}
     for prefix in ("", "PRODUCER_", "CONSUMER_", "ADMIN_"):
         settings[f"CONNECT_{prefix}SECURITY_PROTOCOL"] = "SASL_SSL"
         settings[f"CONNECT_{prefix}SASL_MECHANISM"] = "PLAIN"
-        secret[f"CONNECT_{prefix}SASL_JAAS_CONFIG"] = jaas
-    return settings, secret
+        settings[f"CONNECT_{prefix}SASL_JAAS_CONFIG"] = f"${{file:{CREDENTIALS_FILE}:sasl.jaas.config}}"
+    return settings, {"kafka.properties": f"sasl.jaas.config={jaas}\n"}
+
+
+def worker_container(probes: dict[str, Any] | None = None, extra_mounts: list[dict[str, Any]] | None = None
+                     ) -> dict[str, Any]:
+    """The Connect container: env from ConfigMap `connect`, credentials from Secret `kafka-credentials`'s volume."""
+    return {
+        "name": "kafka-connect", "image": "quay.io/debezium/connect:3.6",
+        "ports": [{"name": "rest", "containerPort": 8083}],
+        "envFrom": [{"configMapRef": {"name": "connect"}}],
+        "env": [{"name": "ADVERTISED_HOST_NAME", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+        "volumeMounts": [{"name": "kafka-credentials", "mountPath": CREDENTIALS_DIR, "readOnly": True},
+                         *(extra_mounts or [])],
+        "readinessProbe": {"httpGet": {"path": "/connectors", "port": "rest"}, "periodSeconds": 2,
+                           "failureThreshold": 1},
+        **(probes or {}),
+    }
+
+
+def create_workers(core: client.CoreV1Api, apps: client.AppsV1Api, namespace: str, settings: dict[str, str],
+                   credentials: dict[str, str], replicas: int, container: dict[str, Any],
+                   extra_volumes: list[dict[str, Any]] | None = None) -> None:
+    """ConfigMap, credentials Secret, a Deployment of annotated worker pods and the Service `connect`."""
+    labels = {"app.kubernetes.io/name": "kafka-connect"}
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "connect"}, "data": settings})
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "kafka-credentials"}, "stringData": credentials})
+    volumes = [{"name": "kafka-credentials", "secret": {"secretName": "kafka-credentials"}}, *(extra_volumes or [])]
+    apps.create_namespaced_deployment(namespace, {
+        "metadata": {"name": "connect"},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels, "annotations": {ANNOTATION: "true"}},
+            "spec": {"terminationGracePeriodSeconds": 2, "containers": [container], "volumes": volumes}}}})
+    core.create_namespaced_service(namespace, {"metadata": {"name": "connect"}, "spec": {
+        "selector": labels, "ports": [{"name": "rest", "port": 8083, "targetPort": "rest"}]}})
 
 
 @pytest.fixture(scope="module")
 def connect_namespace(core: client.CoreV1Api, apps: client.AppsV1Api, testbed_env: dict[str, str]) -> Iterator[str]:
     namespace = f"podrunner-{uuid.uuid4().hex[:8]}"
-    labels = {"app.kubernetes.io/name": "kafka-connect"}
-    settings, secret = debezium_worker_env(namespace, testbed_env["KAFKA_TESTBED_CONNECTION_STRING"])
+    settings, credentials = debezium_worker_env(namespace, testbed_env["KAFKA_TESTBED_CONNECTION_STRING"])
+    # The kubelet's rules: no liveness verdict before the startup probe passes (a JVM may take minutes here),
+    # then three missed answers in a row, 1 s each, and the worker is killed with a 2 s grace period.
+    probes = {"startupProbe": {"httpGet": {"path": "/connectors", "port": "rest"}, "periodSeconds": 2,
+                               "failureThreshold": 150},
+              "livenessProbe": {"httpGet": {"path": "/connectors", "port": "rest"}, "periodSeconds": 2,
+                                "timeoutSeconds": 1, "failureThreshold": 3}}
     core.create_namespace({"metadata": {"name": namespace}})
     try:
-        core.create_namespaced_config_map(namespace, {"metadata": {"name": "connect"}, "data": settings})
-        core.create_namespaced_secret(namespace, {"metadata": {"name": "connect-sasl"}, "stringData": secret})
-        container = {
-            "name": "kafka-connect", "image": "quay.io/debezium/connect:3.1",
-            "ports": [{"name": "rest", "containerPort": 8083}],
-            "envFrom": [{"configMapRef": {"name": "connect"}}, {"secretRef": {"name": "connect-sasl"}}],
-            "env": [{"name": "ADVERTISED_HOST_NAME", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
-            "readinessProbe": {"httpGet": {"path": "/connectors", "port": "rest"}, "periodSeconds": 2,
-                               "failureThreshold": 1},
-        }
-        apps.create_namespaced_deployment(namespace, {
-            "metadata": {"name": "connect"},
-            "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {
-                "metadata": {"labels": labels, "annotations": {ANNOTATION: "true"}},
-                "spec": {"containers": [container]}}}})
-        core.create_namespaced_service(namespace, {"metadata": {"name": "connect"}, "spec": {
-            "selector": labels, "ports": [{"name": "rest", "port": 8083, "targetPort": "rest"}]}})
+        create_workers(core, apps, namespace, settings, credentials, 2, worker_container(probes))
         yield namespace
     finally:
         core.delete_namespace(namespace)
@@ -265,16 +305,76 @@ def test_pods_are_ready_only_while_their_workers_answer_the_readiness_probe(
 def test_worker_files_keep_the_connection_string_private(
         core: client.CoreV1Api, connect_namespace: str, testbed_env: dict[str, str]) -> None:
     namespace = connect_namespace
-    ips = wait_for_workers(core, namespace)
-    # The SAS key part: properties files escape the '=' and ':' of the rest of the string.
+    ips = wait_for_workers(core, namespace)  # they answer: the broker took the credentials read through the volume
     secret = testbed_env["KAFKA_TESTBED_CONNECTION_STRING"].split("SharedAccessKey=", 1)[1].rstrip("=")
+    placeholder = f"${{file:{CREDENTIALS_FILE}:sasl.jaas.config}}"
     for pod in ips:
         folder = state_dir() / "pods" / namespace / pod
         properties = folder / "worker.properties"
         assert properties.stat().st_mode & 0o777 == 0o600
-        assert secret in properties.read_text(encoding="utf-8")  # the worker really got it from the Secret
-        assert secret not in (folder / "worker.log").read_text(errors="replace")
+        assert secret not in properties.read_text(encoding="utf-8")
+        assert f"admin.sasl.jaas.config={placeholder}" in properties.read_text(encoding="utf-8")
+        volume = folder / "volumes" / "kafka-credentials"
+        assert secret in (volume / "kafka.properties").read_text(encoding="utf-8")
+        assert volume.parent.stat().st_mode & 0o777 == 0o700
+        log_text = (folder / "worker.log").read_text(errors="replace")
+        # The image's start script printed what it set, placeholders only.
+        assert f"--- Setting property from CONNECT_ADMIN_SASL_JAAS_CONFIG: admin.sasl.jaas.config={placeholder}" in log_text
+        assert secret not in log_text
+    # The volume is mounted for the workers only: on the machine the mount point is an empty folder.
+    assert not Path(CREDENTIALS_FILE).exists()
     assert secret not in (state_dir() / "logs" / "pod-runner.log").read_text(errors="replace")
+
+
+FIRST_READY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def test_the_moment_each_worker_first_answered_is_recorded_on_its_pod(
+        core: client.CoreV1Api, connect_namespace: str) -> None:
+    namespace = connect_namespace
+    ips = wait_for_workers(core, namespace)
+    for pod_name in ips:
+        def annotation(pod_name: str = pod_name) -> str | None:
+            pod = core.read_namespaced_pod(pod_name, namespace)
+            return (pod.metadata.annotations or {}).get("testbed.streamops.io/first-ready-at")
+
+        stamp = wait_for(f"the first-ready-at annotation of {pod_name}", annotation, timeout=30, interval=0.5)
+        assert FIRST_READY.match(stamp), stamp
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        created = core.read_namespaced_pod(pod_name, namespace).metadata.creation_timestamp
+        assert created <= moment <= datetime.now(timezone.utc)
+        recorded = (state_dir() / "pods" / namespace / pod_name / "first-ready-at").read_text(encoding="utf-8")
+        assert recorded.strip() == stamp
+
+
+def container_status(core: client.CoreV1Api, namespace: str, pod_name: str) -> Any:
+    return core.read_namespaced_pod_status(pod_name, namespace).status.container_statuses[0]
+
+
+def test_a_hung_worker_fails_its_liveness_probe_and_is_restarted(
+        core: client.CoreV1Api, connect_namespace: str) -> None:
+    namespace = connect_namespace
+    ips = wait_for_workers(core, namespace)
+    victim = min(ips, key=lambda name: container_status(core, namespace, name).restart_count or 0)
+    before = container_status(core, namespace, victim).restart_count or 0
+    hung = worker_record(namespace, victim)["pid"]
+    os.kill(hung, signal.SIGSTOP)
+    stopped = time.monotonic()
+    try:
+        # 3 failed probes 2 s apart with 1 s timeouts, then SIGTERM (ignored while stopped), SIGKILL after 2 s.
+        status = wait_for(f"{victim} restarted", lambda: (lambda s: s if (s.restart_count or 0) > before else None)(
+            container_status(core, namespace, victim)), timeout=60, interval=0.5)
+    finally:
+        if process_alive(hung):
+            os.kill(hung, signal.SIGCONT)
+    print(f"\n{victim}: restarted {time.monotonic() - stopped:.1f}s after SIGSTOP")
+    assert not process_alive(hung)
+    assert status.restart_count == before + 1
+    assert status.last_state.terminated.exit_code == 137 and status.last_state.terminated.reason == "Error"
+    assert status.state.running is not None
+    assert worker_record(namespace, victim)["pid"] != hung
+    assert wait_for(f"{victim}'s new worker answering", lambda: answering(ips[victim]))
+    assert "failed its livenessProbe" in (state_dir() / "logs" / "pod-runner.log").read_text(errors="replace")
 
 
 def test_workers_for_a_deployment_form_one_group_behind_the_service_proxy(

@@ -5,7 +5,10 @@ Components start in order, each through its own `tests/testbed/<component>.py bu
   kube  real etcd, kube-apiserver, controller-manager, scheduler and KWOK with three fake nodes
   arm   the Azure Resource Manager *test double* for Microsoft.EventHub (the one fake of the testbed)
   kafka a real Kafka broker that authenticates like Event Hubs (SASL_SSL, PLAIN, $ConnectionString)
-  pods  the pod runner: a real Kafka Connect worker for every Ready pod that asks for one
+  pods  the pod runner: a real Kafka Connect worker for every Ready pod that asks for one, started
+        as the Debezium Connect image starts it, with the Debezium PostgreSQL plugin
+  postgres  a real PostgreSQL (wal_level=logical) with the `inventory` demo database, reached from
+        the pods as postgres.testbed:5432
 
 `up` writes `$TESTBED_STATE/testbed.env`, the union of the components' env files, for tests,
 molecule and `make demo`.
@@ -21,8 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-COMPONENTS = ("kube", "arm", "kafka", "pods")
-SCRIPTS = {"kube": "kube.py", "arm": "arm.py", "kafka": "kafka.py", "pods": "pod_runner.py"}
+COMPONENTS = ("kube", "arm", "kafka", "pods", "postgres")  # postgres listens on the pods' veth: after pods
+SCRIPTS = {"kube": "kube.py", "arm": "arm.py", "kafka": "kafka.py", "pods": "pod_runner.py", "postgres": "postgres.py"}
 
 
 def state_dir() -> Path:

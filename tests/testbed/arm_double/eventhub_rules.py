@@ -45,20 +45,28 @@ DEFAULT_RETENTION_HOURS = 24
 # Azure reports an unbounded (compaction-only) retention as Long.MaxValue.
 INFINITE_RETENTION_HOURS = 9223372036854775807
 
-NAMESPACE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$")
-EVENT_HUB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$")
-CHILD_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
+# Whole-string patterns (fullmatch): Azure refuses a name with a trailing newline.
+NAMESPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]")
+EVENT_HUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?")
+CHILD_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?")
+# Azure habit: in regions with availability zones every new namespace is zone redundant, whatever the body says
+# (learn.microsoft.com/azure/event-hubs/event-hubs-availability-and-consistency). A subset of those regions.
+AVAILABILITY_ZONE_REGIONS = frozenset({
+    "westeurope", "northeurope", "francecentral", "germanywestcentral", "uksouth", "swedencentral",
+    "eastus", "eastus2", "westus2", "westus3", "centralus", "southcentralus", "canadacentral",
+    "australiaeast", "japaneast", "koreacentral", "southeastasia", "centralindia", "brazilsouth",
+})
 
 
 def namespace_name_problem(name: str) -> str | None:
     """The checkNameAvailability reason for an invalid namespace name, or None when it is well formed."""
-    if not NAMESPACE_NAME.match(name) or name.lower().endswith(("-sb", "-mgmt")):
+    if not NAMESPACE_NAME.fullmatch(name) or name.lower().endswith(("-sb", "-mgmt")):
         return "The specified service namespace is invalid."
     return None
 
 
 def check_entity_name(kind: str, name: str, pattern: re.Pattern[str]) -> None:
-    if not pattern.match(name):
+    if not pattern.fullmatch(name):
         raise bad_request(
             f"The {kind} name '{name}' is invalid. It can contain only letters, numbers, periods, hyphens and "
             "underscores, and must start and end with a letter or number."

@@ -102,6 +102,16 @@ class ArmDouble:
     def clear_faults(self) -> None:
         self.control("DELETE", "faults")
 
+    def hold_namespace(self, name: str, provisioning_state: str, status: str = "Unknown", seconds: float = 0,
+                       outcome: str = "Succeeded") -> None:
+        """Azure habit: a namespace in another client's operation (Deleting, Updating, Activating...) for a while."""
+        self.control("POST", "namespace-state", {"name": name, "provisioningState": provisioning_state,
+                                                 "status": status, "seconds": seconds, "outcome": outcome})
+
+    def omit_fields(self, *fields: str) -> None:
+        """Azure habit: answers without optional properties (older API versions omit retentionDescription...)."""
+        self.control("PUT", "omit-fields", {"fields": list(fields)})
+
     def fail_next_lro(self) -> None:
         """The next namespace create/update ends with provisioningState Failed."""
         self.control("POST", "fail-next-lro")

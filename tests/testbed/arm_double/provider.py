@@ -46,6 +46,8 @@ class Provider:
         self.store = store
         self.config = store.config
         self.fail_next_lro = False
+        # Optional properties left out of answers, as older API versions do (control `omit-fields`)
+        self.omitted_fields: set[str] = set()
 
     # Helpers -------------------------------------------------------------------------------------------
     @property
@@ -98,10 +100,15 @@ class Provider:
         return hub
 
     def ns_json(self, namespace: dict) -> dict:
-        return resources.namespace_json(self.subscription, self.config.client_id, namespace)
+        return self.without_omitted(resources.namespace_json(self.subscription, self.config.client_id, namespace))
 
     def hub_json(self, namespace: dict, hub: dict) -> dict:
-        return resources.event_hub_json(self.subscription, namespace, hub)
+        return self.without_omitted(resources.event_hub_json(self.subscription, namespace, hub))
+
+    def without_omitted(self, resource: dict) -> dict:
+        for name in self.omitted_fields:
+            resource["properties"].pop(name, None)
+        return resource
 
     def commit(self, keys_changed: bool = False) -> None:
         self.store.save()
@@ -196,6 +203,11 @@ class Provider:
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         if current and current["location"] != location:
             raise bad_request(f"The location of namespace '{current['name']}' can't be changed from {current['location']} to {location}.")
+        if current:
+            # Azure habit: zone redundancy is fixed at creation; an update leaves it as it is
+            zone_redundant = current["properties"]["zoneRedundant"]
+        else:
+            zone_redundant = location in rules.AVAILABILITY_ZONE_REGIONS or bool(properties.get("zoneRedundant", False))
         return {
             "sku": sku,
             "location": location,
@@ -206,7 +218,7 @@ class Provider:
                     "publicNetworkAccess", properties.get("publicNetworkAccess", "Enabled"), rules.PUBLIC_NETWORK_ACCESS
                 ),
                 "disableLocalAuth": bool(properties.get("disableLocalAuth", False)),
-                "zoneRedundant": bool(properties.get("zoneRedundant", True)),
+                "zoneRedundant": zone_redundant,
                 "isAutoInflateEnabled": auto_inflate,
                 "maximumThroughputUnits": maximum,
             },
@@ -398,6 +410,7 @@ class Provider:
             ("Active", "Disabled", "SendDisabled", "ReceiveDisabled"),
         )
         now = time.time()
+        updating = hub is not None
         if hub is None:
             hub = {"name": hub_name, "createdAt": now, "authorizationRules": {}, "consumerGroups": {}}
             namespace["eventhubs"][hub_name.lower()] = hub
@@ -412,7 +425,12 @@ class Provider:
             },
         )
         self.commit()
-        return Reply(200, self.hub_json(namespace, hub))
+        answer = self.hub_json(namespace, hub)
+        if updating:
+            # Azure habit (recorded, api-version 2017-04-01): the answer to an update PUT carries placeholders,
+            # not the hub's partitions and times
+            answer["properties"].update(partitionIds=[], createdAt="0001-01-01T00:00:00", updatedAt="0001-01-01T00:00:00")
+        return Reply(200, answer)
 
     def delete_event_hub(self, subscription: str, group: str, name: str, hub_name: str) -> Reply:
         namespace = self.writable_namespace(subscription, group, name)

@@ -42,6 +42,8 @@ def resource_group_json(subscription: str, group: dict) -> dict:
 def namespace_states(namespace: dict) -> tuple[str, str]:
     """(provisioningState, status) as Azure reports them during and after an operation."""
     operation = namespace.get("operation")
+    if operation and operation.get("states"):
+        return operation["states"][0], operation["states"][1]
     if operation:
         return {"create": ("Created", "Activating"), "update": ("Updating", "Active"), "delete": ("Deleting", "Removing")}[operation["kind"]]
     if namespace.get("failed"):

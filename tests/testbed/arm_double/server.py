@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+from . import kafka_sync
 from .config import CLOUD_NAME, DoubleConfig
 from .controls import Controls, Fault
 from .errors import ArmError
@@ -237,6 +238,7 @@ class DoubleServer(ThreadingHTTPServer):
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.store.write_kafka_credentials()
         threading.Thread(target=self.store.run_ticker, args=(self.stopping,), daemon=True).start()
+        kafka_sync.start(self)
 
     def server_close(self) -> None:
         self.stopping.set()
@@ -376,6 +378,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
             server.controls.latency_ms = server.config.latency_ms
             server.config.lro_delay = server.default_lro_delay
             server.provider.fail_next_lro = False
+            server.provider.omitted_fields = set()
             self.send_json(200, {})
         elif key == ("PUT", "/_double/latency"):
             server.controls.latency_ms = int(body.get("ms", 0))
@@ -391,6 +394,13 @@ class DoubleHandler(BaseHTTPRequestHandler):
         elif key == ("DELETE", "/_double/faults"):
             server.controls.clear_faults()
             self.send_json(200, {})
+        elif key == ("POST", "/_double/namespace-state"):
+            server.store.hold_namespace(body["name"], body["provisioningState"], body.get("status", "Unknown"),
+                                        float(body.get("seconds", 0)), body.get("outcome", "Succeeded"))
+            self.send_json(200, {})
+        elif key == ("PUT", "/_double/omit-fields"):
+            server.provider.omitted_fields = set(body.get("fields") or [])
+            self.send_json(200, {"fields": sorted(server.provider.omitted_fields)})
         elif key == ("POST", "/_double/fail-next-lro"):
             server.provider.fail_next_lro = True
             self.send_json(200, {})

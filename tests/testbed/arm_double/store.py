@@ -72,6 +72,17 @@ class Store:
         }
         return operation_id
 
+    def hold_namespace(self, name: str, provisioning_state: str, status: str, seconds: float, outcome: str) -> None:
+        """Put a namespace in a provisioning state for a while, as another client's operation would, then end
+        it Succeeded, Failed or deleted (outcome). Writes meanwhile answer 429, as for any operation."""
+        with self.lock:
+            namespace = self.state["namespaces"][name.lower()]
+            kind = "delete" if outcome == "deleted" else "hold"
+            self.start_operation(namespace, kind, fail=outcome == "Failed")
+            namespace["operation"].update(until=time.time() + seconds, states=[provisioning_state, status])
+            namespace["failed"] = False
+            self.save()
+
     def settle(self) -> None:
         """Finish every operation whose time has come (called by a ticker thread and before each request)."""
         with self.lock:

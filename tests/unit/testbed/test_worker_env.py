@@ -154,7 +154,9 @@ def test_debezium_group_id_defaults_to_one_and_required_names_are_checked() -> N
 def test_debezium_rest_port_and_advertised_name_from_env() -> None:
     env = debezium_env(REST_PORT="8084", ADVERTISED_HOST_NAME="198.18.9.9", ADVERTISED_PORT="8084")
     props = worker_env.worker_spec(env, POD_IP, PLUGINS).properties
-    assert props["listeners"] == f"http://{POD_IP}:8084"
+    # The script turns REST_PORT into rest.port, which Connect 4.x no longer reads: it listens on 8083.
+    assert props["rest.port"] == "8084"
+    assert props["listeners"] == f"http://{POD_IP}:8083"
     assert props["rest.advertised.host.name"] == "198.18.9.9"
     assert props["rest.advertised.port"] == "8084"
 

@@ -15,6 +15,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError  
 from azure.identity import ClientSecretCredential, DefaultAzureCredential  # noqa: E402
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils import _azure  # noqa: E402
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput  # noqa: E402
 
 LIST_FORMAT = [
     {"name": "AzureCloud", "resourceManager": "https://management.azure.com/",
@@ -60,7 +61,7 @@ def test_bad_metadata_is_a_clear_error(document: object) -> None:
 def test_named_clouds_and_bad_values() -> None:
     assert _azure.resolve_cloud("AzureUSGovernment").resource_manager == "https://management.usgovcloudapi.net"
     assert _azure.resolve_cloud("AzureCloud").credential_scope == "https://management.azure.com/.default"
-    with pytest.raises(_azure.AzureApiError):
+    with pytest.raises(InvalidInput):
         _azure.resolve_cloud("http://insecure/metadata")
 
 
@@ -76,7 +77,7 @@ def test_service_principal_when_all_three_are_set_else_default_chain() -> None:
     principal = _azure.build_credential(auth(client_id="c", secret="s", tenant="t"), cloud)
     assert isinstance(principal, ClientSecretCredential)
     assert isinstance(_azure.build_credential(auth(client_id="c"), cloud), DefaultAzureCredential)
-    with pytest.raises(_azure.AzureApiError):
+    with pytest.raises(InvalidInput):
         _azure.build_credential(auth(auth_source="env", client_id="c"), cloud)
 
 
@@ -87,7 +88,7 @@ def test_credential_file_fills_unset_options(tmp_path: object, monkeypatch: pyte
     monkeypatch.setenv("AZURE_CREDENTIAL_FILE", path)
     effective = _azure.effective_auth(auth(auth_source="credential_file", subscription_id="given"))
     assert (effective["subscription_id"], effective["client_id"], effective["tenant"]) == ("given", "c", "t")
-    with pytest.raises(_azure.AzureApiError):
+    with pytest.raises(InvalidInput):
         _azure.effective_auth(auth(auth_source="credential_file", profile="missing"))
 
 
@@ -133,3 +134,35 @@ def test_errors_carry_azure_code_and_message() -> None:
     auth_error = _azure.error_from_sdk(ClientAuthenticationError("AADSTS7000215: Invalid client secret provided."))
     assert auth_error.code == "AuthenticationFailed"
     assert "Invalid client secret" in str(auth_error)
+
+
+@pytest.mark.parametrize("message", [
+    "(Conflict) SubCode=40900. Conflict. Entity is being updated.\nCode: Conflict\nMessage: SubCode=40900. Conflict.",
+    "Conflict: SubCode=40900. Conflict. Entity is being updated.",
+    "SubCode=40900. Conflict. Entity is being updated.",
+])
+def test_azure_code_appears_once_whatever_shape_azure_core_gives_the_message(message: str) -> None:
+    text = str(_azure.AzureApiError(_azure.without_code(message, "Conflict"), code="Conflict"))
+    assert text == "Conflict: SubCode=40900. Conflict. Entity is being updated."
+
+
+def test_discovery_documents_are_cached_per_user_and_expire(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_azure.DISCOVERY_CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(_azure, "_discovered", {})
+    url = "https://login.example/tenant/v2.0/.well-known/openid-configuration"
+    assert _azure.is_discovery_url(url) and _azure.is_discovery_url("https://arm.example/metadata/endpoints/")
+    assert not _azure.is_discovery_url("https://login.example/tenant/oauth2/v2.0/token")
+    assert _azure.cached_discovery(url) is None
+    _azure.remember_discovery(url, b'{"token_endpoint": "x"}')
+    monkeypatch.setattr(_azure, "_discovered", {})  # a later process: only the file is left
+    assert _azure.cached_discovery(url) == b'{"token_endpoint": "x"}'
+    monkeypatch.setattr(_azure, "_discovered", {})
+    assert _azure.cached_discovery(url, clock=lambda: 10 ** 12) is None  # a day old: fetched again
+    path = _azure._cache_file(url)
+    os.chmod(path, 0o666)
+    assert _azure.cached_discovery(url) is None  # writable by others: not trusted
+    monkeypatch.setenv(_azure.DISCOVERY_CACHE_ENV, "off")
+    monkeypatch.setattr(_azure, "_discovered", {})
+    _azure.remember_discovery(url, b"{}")
+    monkeypatch.setattr(_azure, "_discovered", {})
+    assert _azure.cached_discovery(url) is None

@@ -108,3 +108,33 @@ def test_namespace_sku_rules() -> None:
     assert "needs auto_inflate" in limits.namespace_sku_errors("Standard", 1, False, 5, True)[0]
     assert "between capacity" in limits.namespace_sku_errors("Standard", 4, True, 2, True)[0]
     assert limits.namespace_sku_errors("Standard", 2, True, 10, True) == []
+
+
+@pytest.mark.parametrize("check,name", [
+    (limits.namespace_name_error, "contoso-ehns\n"), (limits.hub_name_error, "orders\n"),
+    (limits.rule_name_error, "kafka\n"), (limits.resource_group_error, "rg\n"),
+    (limits.namespace_name_error, "contoso-sb"), (limits.namespace_name_error, "contoso-Mgmt"),
+    (limits.resource_group_error, ""), (limits.resource_group_error, "rg."), (limits.resource_group_error, "r" * 91),
+])
+def test_names_match_the_whole_string(check: object, name: str) -> None:
+    assert check(name) is not None  # type: ignore[operator]
+
+
+def test_resource_groups_allow_azure_alphabet() -> None:
+    assert limits.resource_group_error("rg-streaming_(prod).eu") is None
+    assert limits.resource_group_error("Ressourcengruppe-ü") is None
+
+
+def test_numbers_below_their_minimum_name_the_field_and_the_minimum() -> None:
+    assert limits.number_error("wait_timeout", -1, 0) == "wait_timeout must be at least 0, not -1"
+    assert limits.number_error("polling_interval", 0, 0, exclusive=True) == (
+        "polling_interval must be greater than 0, not 0")
+    assert limits.number_error("wait_timeout", None, 0) is None
+    assert limits.hub_option_errors("h", {"partition_count": 0, "retention_hours": 0}) == [
+        "event hub 'h': partition_count must be at least 1, not 0",
+        "event hub 'h': retention_hours must be at least 1, not 0"]
+
+
+def test_auto_inflate_on_premium_is_one_message() -> None:
+    assert limits.namespace_sku_errors("Premium", 1, True, 50, True) == [
+        "auto-inflate is only available on Standard, not Premium"]

@@ -114,3 +114,57 @@ def test_rules_and_keys() -> None:
         "name": "r", "rights": ["Listen", "Send"]}
     keys = model.access_keys_result({"keyName": "r", "primaryConnectionString": CONNECTION, "primaryKey": "k"})
     assert (keys["key_name"], keys["primary_connection_string"], keys["secondary_key"]) == ("r", CONNECTION, None)
+
+
+def test_an_answer_without_retention_description_leaves_a_compacted_hub_alone() -> None:
+    # api-version 2017-04-01 answers carry messageRetentionInDays only (shared azure-recordings)
+    old_answer = {"name": "connect-offsets", "properties": {"partitionCount": 4, "messageRetentionInDays": 7,
+                                                           "status": "Active"}}
+    existing = model.hub_state_from_api(old_answer)
+    assert existing["cleanup_policy"] is None and existing["tombstone_retention_hours"] is None
+    wanted = model.merge_hub("connect-offsets", existing, model.hub_spec_from_options({"cleanup_policy": "compact"}))
+    assert model.changed_fields(existing, wanted, model.HUB_FIELDS) == []
+    kept = model.merge_hub("connect-offsets", existing, model.hub_spec_from_options({"partition_count": 8}))
+    assert model.hub_body(kept)["properties"] == {"partitionCount": 8, "status": "Active", "messageRetentionInDays": 7}
+
+
+def test_a_namespace_answer_without_optional_fields_is_unknown_not_default() -> None:
+    answer = {"name": "ns1", "location": "westeurope", "sku": {"name": "Standard", "capacity": 1}, "tags": {},
+              "properties": {"provisioningState": "Succeeded"}}
+    existing = model.namespace_state_from_api(answer)
+    assert [existing[k] for k in ("minimum_tls_version", "public_network_access", "zone_redundant",
+                                  "disable_local_auth", "auto_inflate")] == [None] * 5
+    wanted = model.merge_namespace("ns1", existing, model.namespace_spec_from_options(
+        {"minimum_tls_version": "1.2", "public_network_access": "Enabled", "disable_local_auth": False}))
+    assert model.changed_fields(existing, wanted, model.NAMESPACE_FIELDS) == []
+    bigger = model.merge_namespace("ns1", existing, {"capacity": 2})
+    assert model.changed_fields(existing, bigger, model.NAMESPACE_FIELDS) == ["capacity"]
+    assert set(model.namespace_body(bigger)["properties"]) == set()
+
+
+def test_zone_redundancy_is_sent_only_when_set_and_never_compared_after_creation() -> None:
+    unset = model.merge_namespace("ns1", None, model.namespace_spec_from_options({"location": "westeurope"}))
+    assert "zoneRedundant" not in model.namespace_body(unset)["properties"]
+    explicit = model.merge_namespace("ns1", None, {"location": "westeurope", "zone_redundant": False})
+    assert model.namespace_body(explicit)["properties"]["zoneRedundant"] is False
+    azure_chose = dict(explicit, zone_redundant=True)
+    again = model.merge_namespace("ns1", azure_chose, {"zone_redundant": False})
+    assert model.changed_fields(azure_chose, again, model.NAMESPACE_FIELDS) == []
+
+
+def test_results_after_an_update_put_keep_the_partition_ids_azure_left_out() -> None:
+    before = model.hub_state_from_api({"name": "orders", "properties": {
+        "partitionCount": 2, "status": "Active", "partitionIds": ["0", "1"],
+        "retentionDescription": {"cleanupPolicy": "Delete", "retentionTimeInHours": 24}}})
+    desired = model.merge_hub("orders", before, {"retention_hours": 48})
+    answer = {"name": "orders", "properties": {
+        "partitionCount": 2, "status": "Active", "partitionIds": [], "createdAt": "0001-01-01T00:00:00",
+        "retentionDescription": {"cleanupPolicy": "Delete", "retentionTimeInHours": 48}}}
+    after = model.hub_after_write(answer, before, desired)
+    assert (after["partition_ids"], after["retention_hours"]) == (["0", "1"], 48)
+    grown = model.hub_after_write(dict(answer, properties=dict(answer["properties"], partitionCount=4)), before,
+                                  dict(desired, partition_count=4))
+    assert grown["partition_ids"] == []  # the count changed: the caller reads the hub again
+    legacy = model.hub_after_write({"name": "orders", "properties": {"partitionCount": 2, "partitionIds": []}},
+                                   before, desired)
+    assert (legacy["cleanup_policy"], legacy["retention_hours"], legacy["status"]) == ("delete", 48, "Active")

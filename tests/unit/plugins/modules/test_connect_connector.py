@@ -428,7 +428,8 @@ def secret_config(password: str) -> dict:
 
 
 def test_secrets_never_reach_the_output(connect):
-    result = apply(connect, config=secret_config(SECRET), diff=True)
+    result = apply(connect, config=secret_config(SECRET), diff=True,
+                   allow_literal_secrets=True)
     assert result["changed"] is True
     assert connect.connectors["lines"]["config"]["database.password"] == SECRET  # Connect got it
     assert result["config"]["database.password"] == "********"
@@ -438,7 +439,8 @@ def test_secrets_never_reach_the_output(connect):
 
 def test_changed_secret_shows_as_changed_without_values(connect):
     connect.add("lines", secret_config("old-" + SECRET))
-    result = apply(connect, config=secret_config(SECRET), diff=True)
+    result = apply(connect, config=secret_config(SECRET), diff=True,
+                   allow_literal_secrets=True)
     assert result["changed_keys"] == ["database.password"]
     assert result["diff"]["before"]["config"]["database.password"] == "******** (old)"
     assert result["diff"]["after"]["config"]["database.password"] == "******** (new)"
@@ -450,7 +452,8 @@ def test_secret_values_are_masked_in_failures_too(connect):
     connect.add("lines", secret_config(SECRET), task_state="FAILED")
     # drivers quote connection settings in their errors
     connect.connectors["lines"]["trace"] = "PSQLException: password authentication failed: {0}".format(SECRET)
-    result = apply(connect, config=secret_config(SECRET), state="running", wait=True)
+    result = apply(connect, config=secret_config(SECRET), state="running", wait=True,
+                   allow_literal_secrets=True)
     assert result["failed"] is True
     assert "PSQLException: password authentication failed" in result["msg"]
     assert SECRET not in json.dumps(result)

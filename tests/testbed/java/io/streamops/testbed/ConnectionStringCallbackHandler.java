@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import javax.security.auth.callback.Callback;
@@ -29,16 +30,25 @@ import org.apache.kafka.common.security.plain.PlainLoginModule;
  * {@code $ConnectionString} and the password one of the namespace connection strings
  * currently valid.
  *
- * <p>The valid strings are the lines of the files named by the listener's JAAS option
- * {@code credentials_files} (separated by the platform's path separator). The ARM test
- * double rewrites its file atomically when keys change, so each file is re-read whenever
- * its identity, size or mtime changes. The JAAS {@code password} option (the broker's own
- * inter-broker credential) is accepted too.
+ * <p>The valid strings are the lines of the files named by the listener's JAAS options
+ * {@code credentials_files} (the ARM test double's namespace connection strings) and
+ * {@code operator_credentials_files} (the testbed's own), each a list separated by the platform's
+ * path separator. The ARM test double rewrites its file atomically when keys change, so each file
+ * is re-read whenever its identity, size or mtime changes. The JAAS {@code password} option (the
+ * broker's own inter-broker credential) is accepted too.
+ *
+ * <p>{@link NamespacePrincipalCallback} names the principal of a valid password: {@code
+ * <namespace>/<rule>} from a namespace connection string's endpoint and {@code SharedAccessKeyName},
+ * {@code operator} for an operator line, {@code broker} for the inter-broker password. Configuring
+ * this handler installs {@link NamespacePlainSaslServer}, which asks for it.
  */
 public final class ConnectionStringCallbackHandler implements AuthenticateCallbackHandler {
     static final String USERNAME = "$ConnectionString";
+    static final String OPERATOR = "operator";
+    static final String BROKER = "broker";
 
     private final List<CredentialsFile> files = new ArrayList<>();
+    private final List<CredentialsFile> operatorFiles = new ArrayList<>();
     private byte[] brokerPassword;
 
     @Override
@@ -47,21 +57,27 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
             if (!PlainLoginModule.class.getName().equals(entry.getLoginModuleName())) {
                 continue;
             }
-            Object paths = entry.getOptions().get("credentials_files");
+            addFiles(files, entry.getOptions().get("credentials_files"));
+            addFiles(operatorFiles, entry.getOptions().get("operator_credentials_files"));
             Object password = entry.getOptions().get("password");
-            if (paths != null) {
-                for (String path : paths.toString().split(File.pathSeparator)) {
-                    if (!path.isBlank()) {
-                        files.add(new CredentialsFile(Paths.get(path.strip())));
-                    }
-                }
-            }
             if (password != null) {
                 brokerPassword = password.toString().getBytes(StandardCharsets.UTF_8);
             }
         }
         if (files.isEmpty()) {
             throw new KafkaException("JAAS option credentials_files is required by " + getClass().getName());
+        }
+        NamespacePlainSaslServer.install();
+    }
+
+    private static void addFiles(List<CredentialsFile> into, Object paths) {
+        if (paths == null) {
+            return;
+        }
+        for (String path : paths.toString().split(File.pathSeparator)) {
+            if (!path.isBlank()) {
+                into.add(new CredentialsFile(Paths.get(path.strip())));
+            }
         }
     }
 
@@ -73,18 +89,35 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
                 username = ((NameCallback) callback).getDefaultName();
             } else if (callback instanceof PlainAuthenticateCallback) {
                 PlainAuthenticateCallback plain = (PlainAuthenticateCallback) callback;
-                plain.authenticated(USERNAME.equals(username) && isValid(plain.password()));
+                plain.authenticated(USERNAME.equals(username) && principalOf(plain.password()) != null);
+            } else if (callback instanceof NamespacePrincipalCallback) {
+                NamespacePrincipalCallback principal = (NamespacePrincipalCallback) callback;
+                principal.principal(principalOf(principal.password()));
             } else {
                 throw new UnsupportedCallbackException(callback);
             }
         }
     }
 
-    private boolean isValid(char[] password) {
+    /** The principal name of a valid password, or null. */
+    private String principalOf(char[] password) {
         byte[] offered = new String(password).getBytes(StandardCharsets.UTF_8);
         // Constant-time compares, and no early exit: the testbed should not teach timing leaks.
-        boolean valid = brokerPassword != null && MessageDigest.isEqual(offered, brokerPassword);
-        for (CredentialsFile file : files) {
+        boolean broker = brokerPassword != null && MessageDigest.isEqual(offered, brokerPassword);
+        boolean namespace = matchesAny(files, offered);
+        boolean operator = matchesAny(operatorFiles, offered);
+        if (broker) {
+            return BROKER;
+        }
+        if (operator) {
+            return OPERATOR;
+        }
+        return namespace ? namespaceRule(new String(password)) : null;
+    }
+
+    private static boolean matchesAny(List<CredentialsFile> from, byte[] offered) {
+        boolean valid = false;
+        for (CredentialsFile file : from) {
             for (byte[] secret : file.secrets()) {
                 valid |= MessageDigest.isEqual(offered, secret);
             }
@@ -92,9 +125,34 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
         return valid;
     }
 
+    /** {@code <namespace>/<rule>} of {@code Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<rule>;...}. */
+    static String namespaceRule(String connectionString) {
+        String host = null;
+        String rule = null;
+        for (String part : connectionString.split(";")) {
+            int equals = part.indexOf('=');
+            if (equals < 0) {
+                continue;
+            }
+            String key = part.substring(0, equals).strip();
+            String value = part.substring(equals + 1).strip();
+            if ("Endpoint".equalsIgnoreCase(key)) {
+                String rest = value.replaceFirst("^[A-Za-z]+://", "");
+                host = rest.split("[/:]", 2)[0];
+            } else if ("SharedAccessKeyName".equalsIgnoreCase(key)) {
+                rule = value;
+            }
+        }
+        if (host == null || host.isEmpty() || rule == null || rule.isEmpty()) {
+            return null;
+        }
+        return host.split("\\.", 2)[0].toLowerCase(Locale.ROOT) + "/" + rule;
+    }
+
     @Override
     public void close() {
         files.clear();
+        operatorFiles.clear();
     }
 
     /** One file of connection strings, one a line, cached until it changes on disk. */

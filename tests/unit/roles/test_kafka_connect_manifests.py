@@ -1,0 +1,308 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The kafka_connect role's manifests as Ansible renders them, and its refusals before any API call.
+
+One ansible-playbook run renders the role's manifests (its own tasks/render.yml) for several sets of
+variables; a second runs the role's main entry point with bad input and no cluster at all, so a
+refusal must come from argument_specs or validate.yml, before the first Kubernetes task.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+COLLECTIONS = REPO / "tests" / "output" / "collections"
+ROLE = "streamops.eventhub_connect.kafka_connect"
+CREDENTIALS_FILE = "/opt/kafka/external-configuration/kafka-credentials/kafka.properties"
+CONNECTOR_SECRETS = "/opt/kafka/external-configuration/connector-secrets"
+# a connection string with what needs escaping: quotes and a backslash, escaped once as the
+# eventhub role hands it over
+SECRET = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=kafka-connect;SharedAccessKey=k3y\\\"q="
+JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" '
+        'password="%s";' % SECRET)
+CONNECTION = {"bootstrap_servers": "ns.servicebus.windows.net:9093", "security_protocol": "SASL_SSL",
+              "sasl_mechanism": "PLAIN", "sasl_jaas_config": JAAS}
+
+RENDER_CASES: Dict[str, Dict[str, Any]] = {
+    "file": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_bootstrap_servers": "ignored:9093",
+             "kafka_connect_connect_topics": {"config": "c-cfg", "offsets": "c-off", "status": "c-st"},
+             "kafka_connect_port": 8084, "kafka_connect_replicas": 3,
+             "kafka_connect__schedulable_nodes": ["n1", "n2", "n3"]},
+    "env": {"kafka_connect_credentials_from": "env", "kafka_connect_bootstrap_servers": "broker:9093",
+            "kafka_connect_sasl_password": 'pa"ss\\word'},
+    "connector-secrets": {"kafka_connect_kafka_connection": CONNECTION,
+                          "kafka_connect_connector_secrets": {"postgres-password": "s3cr3t-db"}},
+    "existing-connector-secret": {"kafka_connect_kafka_connection": CONNECTION,
+                                  "kafka_connect_connector_secrets_secret": "db-credentials"},
+    "one-replica-one-node": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect__schedulable_nodes": ["n1"]},
+    "one-replica-free-node": {"kafka_connect_kafka_connection": CONNECTION,
+                              "kafka_connect__schedulable_nodes": ["n1", "n2"]},
+    "network-policy": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_network_policy": True,
+                       "kafka_connect_network_policy_api_server_from": [{"ipBlock": {"cidr": "10.224.0.0/16"}}],
+                       "kafka_connect_namespace_pod_security": False},
+    "quantities": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_memory_limit": "1.5Gi",
+                   "kafka_connect_heap_percent": 40},
+}
+
+BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
+    "empty image": ({"kafka_connect_image": ""}, "kafka_connect_image must be a non-empty"),
+    "image with a newline": ({"kafka_connect_image": "quay.io/debezium/connect:3.6\n"}, "kafka_connect_image must"),
+    "empty bootstrap": ({"kafka_connect_bootstrap_servers": ""}, "kafka_connect_bootstrap_servers"),
+    "connection without bootstrap": ({"kafka_connect_bootstrap_servers": None,
+                                      "kafka_connect_kafka_connection": {"sasl_jaas_config": JAAS}},
+                                     "kafka_connect_kafka_connection.bootstrap_servers"),
+    "upper-case name": ({"kafka_connect_name": "Kafka-Connect"}, "kafka_connect_name=\"Kafka-Connect\" is not a DNS-1035"),
+    "name with a newline": ({"kafka_connect_name": "kafka-connect\n"}, "kafka_connect_name=\"kafka-connect\\n\""),
+    "name starting with a digit": ({"kafka_connect_name": "1connect"}, "DNS-1035 label"),
+    "namespace with dots": ({"kafka_connect_namespace": "a.b"}, "kafka_connect_namespace=\"a.b\" is not a DNS-1123 label"),
+    "long namespace": ({"kafka_connect_namespace": "n" * 64}, "at most 63 characters"),
+    "secret name with underscore": ({"kafka_connect_secret_name": "kc_secret"}, "kafka_connect_secret_name"),
+    "negative rollout timeout": ({"kafka_connect_rollout_timeout": -1}, "kafka_connect_rollout_timeout"),
+    "negative ready timeout": ({"kafka_connect_ready_timeout": -5}, "got 600 and -5"),
+    "zero rollout poll": ({"kafka_connect_rollout_poll": 0}, "kafka_connect_rollout_poll at least 1 second (got 0)"),
+    "ready URL without scheme": ({"kafka_connect_ready_url": "kafka-connect:8083"}, "kafka_connect_ready_url=\"kafka-connect:8083\""),
+    "memory that is not a quantity": ({"kafka_connect_memory_limit": "512MB"}, "kafka_connect_memory_limit=\"512MB\""),
+    "secret among worker settings": ({"kafka_connect_worker_settings": {"ssl.keystore.key": "-----BEGIN"}},
+                                     "put ssl.keystore.key in kafka_connect_secret_settings"),
+    "connector secret key with a slash": ({"kafka_connect_connector_secrets": {"a/b": "x"}}, "keys of"),
+    "two sources of connector secrets": ({"kafka_connect_connector_secrets": {"a": "x"},
+                                          "kafka_connect_connector_secrets_secret": "other"}, "not both"),
+    "network policy blocking the proxy": ({"kafka_connect_network_policy": True},
+                                          "kafka_connect_network_policy_api_server_from"),
+    "restricted namespace, unrestricted pods": ({"kafka_connect_restricted_security_context": False},
+                                                "kafka_connect_namespace_pod_security"),
+    "unknown credentials mode": ({"kafka_connect_credentials_from": "vault"}, "kafka_connect_credentials_from"),
+    "replicas as text": ({"kafka_connect_replicas": "three"}, "kafka_connect_replicas"),
+}
+BASE = {"kafka_connect_bootstrap_servers": "broker:9093", "kafka_connect_sasl_password": "pw"}
+
+
+def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
+    playbook = tmp / "playbook.yml"
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False), encoding="utf-8")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCALHOST_WARNING="False", ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               K8S_AUTH_KUBECONFIG=str(tmp / "no-such-kubeconfig"), K8S_AUTH_HOST="https://127.0.0.1:9")
+    completed = subprocess.run([str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,",
+                                "-c", "local", str(playbook)], cwd=tmp, env=env, capture_output=True, text=True,
+                               timeout=600, check=False)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+
+
+KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
+        " 'absent': kafka_connect__absent_definitions, 'namespace': kafka_connect__namespace_definition} | to_json }}")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("render")
+    blocks = [{"name": case, "vars": variables, "block": [
+        {"name": "Render", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "render"}},
+        {"name": "Keep", "ansible.builtin.copy": {"dest": str(tmp / (case + ".json")), "mode": "0600", "content": KEEP}},
+    ]} for case, variables in RENDER_CASES.items()]
+    plays = [{"name": "Render", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
+    run_playbook(tmp, plays)
+    return {case: json.loads((tmp / (case + ".json")).read_text(encoding="utf-8")) for case in RENDER_CASES}
+
+
+def objects(case: Dict[str, Any], kind: str) -> List[Dict[str, Any]]:
+    return [o for o in case["secrets"] + case["objects"] + [case["namespace"]] if o["kind"] == kind]
+
+
+def one(case: Dict[str, Any], kind: str) -> Dict[str, Any]:
+    found = objects(case, kind)
+    assert len(found) == 1, [o["kind"] for o in case["objects"]]
+    return found[0]
+
+
+def container(case: Dict[str, Any]) -> Dict[str, Any]:
+    return one(case, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def debezium_start_script(case: Dict[str, Any]) -> Dict[str, str]:
+    """The worker properties the Debezium image's start script builds (and prints) from the pod's
+    plain environment: the ConfigMap's keys and the Deployment's literal env values."""
+    env = dict(one(case, "ConfigMap")["data"])
+    env.update({e["name"]: e["value"] for e in container(case).get("env", []) if "value" in e})
+    return {name[len("CONNECT_"):].lower().replace("_", "."): value for name, value in env.items()
+            if name.startswith("CONNECT_")}
+
+
+def test_no_object_but_a_secret_holds_the_connection_string(rendered):
+    for name, case in rendered.items():
+        for obj in case["objects"] + [case["namespace"]]:
+            text = json.dumps(obj)
+            assert "SharedAccessKey=" not in text and "s3cr3t" not in text and "pa\\\"ss" not in text, (name, obj["kind"])
+
+
+def test_the_start_script_prints_only_placeholders_for_every_jaas_line(rendered):
+    properties = debezium_start_script(rendered["file"])
+    for prefix in ("", "producer.", "consumer.", "admin."):
+        key = prefix + "sasl.jaas.config"
+        assert properties[key] == "${file:%s:%s}" % (CREDENTIALS_FILE, key)
+    assert not [v for v in properties.values() if "SharedAccessKey" in v]
+    assert properties["config.providers"] == "file,dir,env"
+    assert properties["config.providers.file.class"] == "org.apache.kafka.common.config.provider.FileConfigProvider"
+    assert properties["config.providers.dir.class"] == "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
+    assert properties["config.providers.env.class"] == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+
+
+def test_the_credentials_file_holds_the_given_jaas_line_escaped_once_for_properties(rendered):
+    secret = one(rendered["file"], "Secret")
+    assert list(secret["data"]) == ["kafka.properties"]
+    text = base64.b64decode(secret["data"]["kafka.properties"]).decode()
+    line = "sasl.jaas.config=" + JAAS.replace("\\", "\\\\")
+    assert line + "\n" in text.splitlines(keepends=True)
+    assert sorted(entry.split("=", 1)[0] for entry in text.splitlines()) == [
+        "admin.sasl.jaas.config", "consumer.sasl.jaas.config", "producer.sasl.jaas.config", "sasl.jaas.config"]
+    spec = one(rendered["file"], "Deployment")["spec"]["template"]["spec"]
+    assert {"name": "kafka-credentials", "mountPath": CREDENTIALS_FILE.rsplit("/", 1)[0], "readOnly": True} \
+        in container(rendered["file"])["volumeMounts"]
+    assert {"name": "kafka-credentials", "secret": {"secretName": "kafka-connect-secret", "defaultMode": 0o440}} \
+        in spec["volumes"]
+    assert not [s for s in container(rendered["file"])["envFrom"] if "secretRef" in s]
+
+
+def test_the_connection_dict_and_topics_win_and_the_port_is_advertised(rendered):
+    data = one(rendered["file"], "ConfigMap")["data"]
+    assert data["BOOTSTRAP_SERVERS"] == "ns.servicebus.windows.net:9093"
+    assert (data["CONFIG_STORAGE_TOPIC"], data["OFFSET_STORAGE_TOPIC"], data["STATUS_STORAGE_TOPIC"]) == (
+        "c-cfg", "c-off", "c-st")
+    env = {e["name"]: e for e in container(rendered["file"])["env"]}
+    assert env["ADVERTISED_PORT"]["value"] == "8084" and env["REST_PORT"]["value"] == "8084"
+    assert env["ADVERTISED_HOST_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    assert data["CONNECT_LISTENERS"] == "http://:8084"
+
+
+def test_env_mode_builds_and_escapes_the_plain_jaas_line(rendered):
+    secret = one(rendered["env"], "Secret")
+    values = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    expected = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" '
+                'password="pa\\"ss\\\\word";')
+    assert values == {k: expected for k in ("CONNECT_SASL_JAAS_CONFIG", "CONNECT_PRODUCER_SASL_JAAS_CONFIG",
+                                            "CONNECT_CONSUMER_SASL_JAAS_CONFIG", "CONNECT_ADMIN_SASL_JAAS_CONFIG")}
+    assert {"secretRef": {"name": "kafka-connect-secret"}} in container(rendered["env"])["envFrom"]
+    assert "volumeMounts" not in container(rendered["env"])
+
+
+def test_connector_secrets_are_a_secret_mounted_in_every_worker(rendered):
+    case = rendered["connector-secrets"]
+    secret = [s for s in objects(case, "Secret") if s["metadata"]["name"] == "kafka-connect-connector-secrets"][0]
+    assert base64.b64decode(secret["data"]["postgres-password"]).decode() == "s3cr3t-db"
+    mount = {"name": "connector-secrets", "mountPath": CONNECTOR_SECRETS, "readOnly": True}
+    assert mount in container(case)["volumeMounts"]
+    annotations = one(case, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert "checksum/connector-secrets" in annotations
+    existing = rendered["existing-connector-secret"]
+    assert [s["metadata"]["name"] for s in objects(existing, "Secret")] == ["kafka-connect-secret"]
+    volumes = one(existing, "Deployment")["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "connector-secrets", "secret": {"secretName": "db-credentials", "defaultMode": 0o440}} in volumes
+    assert mount in container(existing)["volumeMounts"]
+
+
+@pytest.mark.parametrize("case, strategy", [
+    ("one-replica-one-node", {"maxSurge": 0, "maxUnavailable": 1}),
+    ("one-replica-free-node", {"maxSurge": 1, "maxUnavailable": 0}),
+    ("file", {"maxSurge": 0, "maxUnavailable": 1}),
+])
+def test_a_worker_stays_up_during_a_rollout_when_a_node_is_free(rendered, case, strategy):
+    assert one(rendered[case], "Deployment")["spec"]["strategy"]["rollingUpdate"] == strategy
+
+
+def test_the_namespace_is_restricted_unless_opted_out(rendered):
+    labels = rendered["file"]["namespace"]["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert "pod-security.kubernetes.io/enforce" not in rendered["network-policy"]["namespace"]["metadata"]["labels"]
+    pod = one(rendered["file"], "Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["containers"][0]["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+    assert {v["secret"]["secretName"] for v in pod["volumes"]} and all(set(v) == {"name", "secret"} for v in pod["volumes"])
+
+
+def test_the_network_policy_admits_the_api_server_and_unwanted_objects_are_deleted(rendered):
+    policy = one(rendered["network-policy"], "NetworkPolicy")
+    assert {"ipBlock": {"cidr": "10.224.0.0/16"}} in policy["spec"]["ingress"][0]["from"]
+    assert [o["kind"] for o in rendered["network-policy"]["absent"]] == ["PodDisruptionBudget"]
+    assert [o["kind"] for o in rendered["file"]["absent"]] == ["NetworkPolicy"]
+    assert one(rendered["file"], "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+
+
+def test_the_heap_is_a_share_of_the_parsed_memory_limit(rendered):
+    assert one(rendered["quantities"], "ConfigMap")["data"]["HEAP_OPTS"] == "-Xms614m -Xmx614m"
+    assert one(rendered["file"], "ConfigMap")["data"]["HEAP_OPTS"] == "-Xms256m -Xmx256m"
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("refuse")
+    blocks = [{"name": case, "vars": dict(BASE, **variables),
+               "block": [{"ansible.builtin.include_role": {"name": ROLE}}],
+               "rescue": [{"ansible.builtin.copy": {
+                   "dest": str(tmp / ("%d.json" % index)), "mode": "0600",
+                   "content": "{{ {'task': ansible_failed_task.name, 'msg': ([ansible_failed_result.msg]"
+                              " + (ansible_failed_result.results | default([]) | selectattr('failed')"
+                              " | map(attribute='msg') | list)) | join(' ')} | to_json }}"}}]}
+              for index, (case, (variables, _message)) in enumerate(BAD_INPUT.items())]
+    plays = [{"name": "Refuse", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
+    run_playbook(tmp, plays)
+    return {case: json.loads((tmp / ("%d.json" % index)).read_text(encoding="utf-8")) if (
+        tmp / ("%d.json" % index)).exists() else {"task": "none failed", "msg": ""}
+        for index, case in enumerate(BAD_INPUT)}
+
+
+VALIDATION_TASKS = {"Validating arguments against arg spec 'main' - Kafka Connect in distributed mode on Kubernetes"} | {
+    task["name"] for task in yaml.safe_load((REPO / "roles/kafka_connect/tasks/validate.yml").read_text())}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_refused_before_any_api_call_naming_the_field(refusals, case):
+    failure = refusals[case]
+    assert failure["task"] in VALIDATION_TASKS, failure
+    assert BAD_INPUT[case][1] in failure["msg"], failure["msg"]
+
+
+WORKER_JARS = sorted((Path.home() / ".cache" / "streamops-testbed" / "kafka").glob("worker-*/lib"))
+RESOLVER = r"""
+import java.nio.file.*; import java.util.*;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+public class Resolve { public static void main(String[] a) throws Exception {
+  Properties p = new Properties();
+  try (var r = Files.newBufferedReader(Path.of(a[0]))) { p.load(r); }
+  Map<String, String> m = new HashMap<>();
+  for (String k : p.stringPropertyNames()) m.put(k, p.getProperty(k));
+  DistributedConfig c = new DistributedConfig(m);
+  for (String prefix : new String[] {"", "producer.", "consumer.", "admin."}) {
+    Object v = prefix.isEmpty() ? c.originals().get("sasl.jaas.config") : c.originalsWithPrefix(prefix).get("sasl.jaas.config");
+    System.out.println(prefix + "sasl.jaas.config=" + HexFormat.of().formatHex(String.valueOf(v).getBytes()));
+  } } }
+"""
+
+
+@pytest.mark.skipif(not WORKER_JARS, reason="needs the testbed's Kafka Connect worker jars (make testbed-up builds them)")
+def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(rendered, tmp_path: Path):
+    case = rendered["file"]
+    mount = tmp_path / "kafka-credentials"
+    mount.mkdir()
+    (mount / "kafka.properties").write_bytes(base64.b64decode(one(case, "Secret")["data"]["kafka.properties"]))
+    worker = {key: value.replace(CREDENTIALS_FILE.rsplit("/", 1)[0], str(mount))
+              for key, value in debezium_start_script(case).items()}
+    worker.update({"bootstrap.servers": "b:9093", "group.id": "g", "config.storage.topic": "c",
+                   "offset.storage.topic": "o", "status.storage.topic": "s"})
+    lines = ["%s=%s\n" % (key, value.replace("\\", "\\\\")) for key, value in worker.items()]
+    (tmp_path / "worker.properties").write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "Resolve.java").write_text(RESOLVER, encoding="utf-8")
+    out = subprocess.run(["java", "-cp", str(WORKER_JARS[-1] / "*"), str(tmp_path / "Resolve.java"),
+                          str(tmp_path / "worker.properties")], capture_output=True, text=True, timeout=300, check=True).stdout
+    pairs = [line.split("=", 1) for line in out.splitlines() if "=" in line]
+    resolved = {key: bytes.fromhex(value).decode() for key, value in pairs}
+    assert resolved == {prefix + "sasl.jaas.config": JAAS for prefix in ("", "producer.", "consumer.", "admin.")}

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the ARM test double's namespace sync wants on the broker (tests/testbed/arm_double/kafka_sync.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testbed"))
+
+from arm_double import kafka_sync  # noqa: E402  pylint: disable=wrong-import-position
+
+INFINITE = 9223372036854775807
+
+
+def hub(name: str, created: float, partitions: int = 2, policy: str = "Delete", hours: int = 24) -> dict:
+    return {"name": name, "createdAt": created, "partitionCount": partitions,
+            "retention": {"cleanupPolicy": policy, "retentionTimeInHours": hours, "tombstoneRetentionTimeInHours": None,
+                          "minCompactionLagTimeInMinutes": None}}
+
+
+def namespace(name: str, created: float, hubs: list[dict], tier: str = "Standard", rules: dict | None = None) -> dict:
+    return {"name": name, "createdAt": created, "sku": {"tier": tier}, "operation": None,
+            "properties": {"disableLocalAuth": False},
+            "authorizationRules": rules if rules is not None else {"root": {"name": "Root", "rights": ["Listen", "Manage", "Send"]}},
+            "eventhubs": {h["name"].lower(): h for h in hubs}}
+
+
+def test_hubs_become_topics_with_partitions_policy_and_retention() -> None:
+    state = {"namespaces": {"ns-one": namespace("ns-one", 1, [hub("orders", 2, 3, "Delete", 48),
+                                                              hub("configs", 3, 1, "Compact", INFINITE)])}}
+    desired = kafka_sync.desired_state(state)
+    assert desired.topics["orders"] == {"partitions": 3, "configs": {"cleanup.policy": "delete", "retention.ms": str(48 * 3600000)}}
+    assert desired.topics["configs"]["configs"] == {"cleanup.policy": "compact", "retention.ms": "-1"}
+
+
+def test_basic_and_deleting_namespaces_have_no_topics() -> None:
+    deleting = namespace("ns-gone", 1, [hub("b", 1)])
+    deleting["operation"] = {"kind": "delete"}
+    state = {"namespaces": {"ns-basic": namespace("ns-basic", 1, [hub("a", 1)], tier="Basic"), "ns-gone": deleting}}
+    desired = kafka_sync.desired_state(state)
+    assert desired.topics == {} and desired.acls == set()
+
+
+def test_the_oldest_hub_owns_a_contested_name_and_rights_stay_in_their_namespace() -> None:
+    state = {"namespaces": {"ns-old": namespace("ns-old", 1, [hub("shared", 9)]),
+                            "ns-new": namespace("ns-new", 2, [hub("shared", 5), hub("mine", 6)])}}
+    desired = kafka_sync.desired_state(state)
+    assert desired.owners == {"shared": "ns-new", "mine": "ns-new"}
+    assert desired.conflicts == {"ns-old/shared": "ns-new"}
+    assert not any(acl[3] == "User:ns-old/Root" and acl[0] == "TOPIC" and acl[1] != "*" for acl in desired.acls)
+
+
+def test_rights_map_to_acls() -> None:
+    acls = kafka_sync.rule_acls("ns-one", {"name": "app", "rights": ["Send"]}, ["t"])
+    assert acls == {("TOPIC", "t", "LITERAL", "User:ns-one/app", "WRITE"), ("TOPIC", "t", "LITERAL", "User:ns-one/app", "DESCRIBE"),
+                    ("BROKER", "kafka-cluster", "LITERAL", "User:ns-one/app", "IDEMPOTENT_WRITE")}
+    listen = kafka_sync.rule_acls("ns-one", {"name": "app", "rights": ["Listen"]}, ["t"])
+    assert {acl[4] for acl in listen if acl[0] == "TOPIC"} == {"READ", "DESCRIBE"}
+    assert {(acl[0], acl[1], acl[4]) for acl in listen if acl[0] == "GROUP"} == {("GROUP", "*", "READ"), ("GROUP", "*", "DESCRIBE")}
+    manage = kafka_sync.rule_acls("ns-one", {"name": "root", "rights": ["Manage"]}, ["t"])
+    assert ("TOPIC", "*", "LITERAL", "User:ns-one/root", "CREATE") in manage
+    assert {acl[4] for acl in manage if acl[1] == "t"} == {"DELETE", "ALTER_CONFIGS", "DESCRIBE_CONFIGS", "DESCRIBE"}
+
+
+def test_kafka_topic_configs_become_a_hub_body() -> None:
+    body = kafka_sync.hub_properties(3, {"cleanup.policy": "compact,delete", "retention.ms": "5400000"}, None)
+    assert body == {"properties": {"partitionCount": 3, "retentionDescription": {"cleanupPolicy": "DeleteOrCompact",
+                                                                                 "retentionTimeInHours": 2}}}
+    assert kafka_sync.hub_properties(1, {"cleanup.policy": "compact", "retention.ms": "-1"}, None)["properties"][
+        "retentionDescription"] == {"cleanupPolicy": "Compact", "retentionTimeInHours": -1}
+    current = hub("orders", 1, 2, "Delete", 48)
+    assert kafka_sync.hub_properties(2, {}, current)["properties"]["retentionDescription"] == {
+        "cleanupPolicy": "Delete", "retentionTimeInHours": 48}
