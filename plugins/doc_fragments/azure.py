@@ -79,7 +79,7 @@ notes:
     in C(error_code). Bad input is refused before any request, with C(error_code=InvalidParameter) and a message
     naming the option and what it allows.
   - An answer that leaves out an optional field (older API versions omit C(retentionDescription), for example) makes
-    that field unknown: it is not compared, so it never causes a change on its own.
+    that field unknown; it is not compared, so it never causes a change on its own.
   - The public discovery documents fetched before the first token (cloud metadata of a custom O(cloud_environment),
     Microsoft Entra instance and tenant discovery) are cached for a day under C(~/.cache/streamops.eventhub_connect)
     (or E(XDG_CACHE_HOME)), in files only the user can write, so later module runs start with the token request.

@@ -117,9 +117,9 @@ def test_rules_and_keys() -> None:
 
 
 def test_an_answer_without_retention_description_leaves_a_compacted_hub_alone() -> None:
-    # api-version 2017-04-01 answers carry messageRetentionInDays only (shared azure-recordings)
-    old_answer = {"name": "connect-offsets", "properties": {"partitionCount": 4, "messageRetentionInDays": 7,
-                                                           "status": "Active"}}
+    # api-version 2017-04-01 answers carry messageRetentionInDays only (the Azure SDK's recorded tests)
+    old_answer = {"name": "connect-offsets",
+                  "properties": {"partitionCount": 4, "messageRetentionInDays": 7, "status": "Active"}}
     existing = model.hub_state_from_api(old_answer)
     assert existing["cleanup_policy"] is None and existing["tombstone_retention_hours"] is None
     wanted = model.merge_hub("connect-offsets", existing, model.hub_spec_from_options({"cleanup_policy": "compact"}))

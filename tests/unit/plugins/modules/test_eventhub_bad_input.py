@@ -118,7 +118,7 @@ def run(module_name: str, options: Dict[str, Any]) -> ModuleExit:
 
 
 @pytest.mark.parametrize("module_name,options,words", BAD_INPUTS,
-                         ids=["%s-%s" % (m, "-".join("%s=%r" % kv for kv in o.items())) for m, o, _ in BAD_INPUTS])
+                         ids=["%s-%s" % (row[0], "-".join("%s=%r" % kv for kv in row[1].items())) for row in BAD_INPUTS])
 def test_bad_input_is_refused_before_any_request_naming_the_field(module_name: str, options: Dict[str, Any],
                                                                   words: Tuple[str, ...]) -> None:
     outcome = run(module_name, options)
