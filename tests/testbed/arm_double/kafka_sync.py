@@ -239,6 +239,8 @@ class NamespaceSync:
             "logger": QUIET,
         })
         self.admin_stamp = stamp
+        # A new kafka.env is a new broker process, maybe with its data wiped on `down`: forget what it showed.
+        self.cluster_id = None
         return True
 
     # ----------------------------------------------------------------------------- ARM → Kafka
@@ -249,7 +251,7 @@ class NamespaceSync:
     def reconcile(self) -> None:
         metadata = self.admin.list_topics(timeout=KAFKA_TIMEOUT)
         if metadata.cluster_id != self.cluster_id:
-            # A new broker (its data is wiped on `down`): nothing seen so far was deleted through Kafka.
+            # Another broker, or the same one started again: nothing seen so far was deleted through Kafka.
             self.cluster_id, self.present, self.applied, self.applied_acls = metadata.cluster_id, set(), {}, None
         existing = {name: len(topic.partitions) for name, topic in metadata.topics.items() if not topic.error}
         desired = self.snapshot()
