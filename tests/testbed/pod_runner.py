@@ -879,7 +879,7 @@ class Runner:
                                                       name=f"prober {key[1]}", daemon=True)
                             self.probers[key] = thread
                             thread.start()
-                    due = [key for key, (_, not_before) in self.backoff.items()
+                    due = [key for key, (_crashes, not_before) in self.backoff.items()
                            if key not in self.workers and key in self.pods and time.monotonic() >= not_before]
                     for key in due:
                         self.reconcile_locked(self.pods[key], False)

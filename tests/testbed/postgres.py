@@ -15,7 +15,7 @@ has LOGIN REPLICATION and SELECT on both; the superuser creates the publication 
 FOR TABLE the two, so connectors run with `publication.autocreate.mode=disabled`. The debezium
 password is generated once per testbed state into postgres/debezium.password (0600).
 The data directory is kept across `down`/`up`; replication slots outlive connectors, so tests
-drop the slots they create.
+drop the slots they create, and `up` drops inactive ones (the cluster it comes up with is empty).
 """
 from __future__ import annotations
 
@@ -295,6 +295,11 @@ def up() -> None:
     password = ensure_password(layout.password_file)
     psql(layout, "postgres", SETUP_DATABASE)
     psql(layout, DATABASE, SETUP_INVENTORY, f"password={password}")
+    # `kube.py up` starts an empty cluster: no connector of an earlier run is left to use a slot, which holds WAL.
+    dropped = psql(layout, DATABASE, "SELECT slot_name FROM pg_replication_slots WHERE NOT active;\n"
+                   "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active;\n")
+    if dropped.split():
+        log(f"dropped replication slots left by earlier runs: {', '.join(dropped.split())}")
     write_netns_host()
     version = psql(layout, "postgres", "SELECT current_setting('server_version'), current_setting('wal_level');\n")
     values = {"POSTGRES_HOST": HOST_NAME, "POSTGRES_PORT": PORT, "POSTGRES_ADDRESS": LISTEN_IP,

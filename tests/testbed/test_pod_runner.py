@@ -351,6 +351,12 @@ def container_status(core: client.CoreV1Api, namespace: str, pod_name: str) -> A
     return core.read_namespaced_pod_status(pod_name, namespace).status.container_statuses[0]
 
 
+def restarted(core: client.CoreV1Api, namespace: str, pod_name: str, before: int) -> Any:
+    """The container status once its restartCount went past `before`, else None."""
+    status = container_status(core, namespace, pod_name)
+    return status if (status.restart_count or 0) > before else None
+
+
 def test_a_hung_worker_fails_its_liveness_probe_and_is_restarted(
         core: client.CoreV1Api, connect_namespace: str) -> None:
     namespace = connect_namespace
@@ -362,8 +368,8 @@ def test_a_hung_worker_fails_its_liveness_probe_and_is_restarted(
     stopped = time.monotonic()
     try:
         # 3 failed probes 2 s apart with 1 s timeouts, then SIGTERM (ignored while stopped), SIGKILL after 2 s.
-        status = wait_for(f"{victim} restarted", lambda: (lambda s: s if (s.restart_count or 0) > before else None)(
-            container_status(core, namespace, victim)), timeout=60, interval=0.5)
+        status = wait_for(f"{victim} restarted", lambda: restarted(core, namespace, victim, before),
+                          timeout=60, interval=0.5)
     finally:
         if process_alive(hung):
             os.kill(hung, signal.SIGCONT)

@@ -34,10 +34,9 @@ def test_a_secret_volume_is_one_read_only_file_per_key_with_the_default_mode() -
 
 
 def test_items_pick_keys_paths_and_modes() -> None:
-    [mount] = mounts([{"name": "s", "secret": {"secretName": "connector-secrets", "defaultMode": 0o400,
-                                                "items": [{"key": "database-password", "path": "db/password"},
-                                                          {"key": "other", "path": "o", "mode": 0o440}]}}],
-                     [{"name": "s", "mountPath": "/etc/creds"}])
+    items = [{"key": "database-password", "path": "db/password"}, {"key": "other", "path": "o", "mode": 0o440}]
+    secret = {"secretName": "connector-secrets", "defaultMode": 0o400, "items": items}
+    [mount] = mounts([{"name": "s", "secret": secret}], [{"name": "s", "mountPath": "/etc/creds"}])
     assert mount.files == {"db/password": ("pw", 0o400), "o": ("x", 0o440)}
 
 
