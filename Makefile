@@ -57,7 +57,7 @@ ansible-lint: setup ## ansible-lint, production profile
 PYTEST := $(BIN)/pytest -p no:cacheprovider -rs
 
 unit: setup ## Unit tests (pure logic, local fakes of HTTP only)
-	$(PYTEST) tests/unit
+	$(PYTEST) tests/unit tests/testbed/unit
 
 integration-arm: setup ## Modules run by ansible-playbook against the ARM test double, and the double's own tests
 	$(PYTEST) -m "not testbed" tests/integration tests/testbed/test_arm_double.py
@@ -74,7 +74,7 @@ testbed-status: ## Report the testbed's health
 	$(PYTHON) tests/testbed/testbed.py status
 
 test-testbed: testbed-up ## Tests of the testbed itself and integration tests that need it
-	TESTBED_REQUIRED=1 $(PYTEST) tests/testbed --ignore=tests/testbed/test_arm_double.py
+	TESTBED_REQUIRED=1 $(PYTEST) tests/testbed --ignore=tests/testbed/test_arm_double.py --ignore=tests/testbed/unit
 	TESTBED_REQUIRED=1 $(PYTEST) -m testbed tests/integration
 
 molecule: testbed-up ## Molecule scenarios against the testbed

@@ -2,7 +2,7 @@
 """From a pod to a Kafka Connect worker's settings, as a kubelet and a Connect image would do it.
 
 Pure functions over the pod as the API serves it (camelCase JSON) and the ConfigMaps and Secrets
-of its namespace, so they are unit-tested without a cluster (tests/unit/testbed/).
+of its namespace, so they are unit-tested without a cluster (tests/testbed/unit/).
 
 1. `resolve_env` does what the kubelet does for one container: `envFrom` sources first, in
    order (optional prefix), then `env` entries in order (`value` with `$(VAR)` expansion, or

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "testbed" / "worker_env.py"
+MODULE_PATH = Path(__file__).resolve().parents[1] / "worker_env.py"
 SPEC = importlib.util.spec_from_file_location("testbed_worker_env", MODULE_PATH)
 assert SPEC is not None and SPEC.loader is not None
 worker_env = importlib.util.module_from_spec(SPEC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testbed"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from arm_double import kafka_sync  # noqa: E402  pylint: disable=wrong-import-position
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testbed"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import worker_env  # noqa: E402  pylint: disable=wrong-import-position
 
 POD_IP = "198.18.3.7"

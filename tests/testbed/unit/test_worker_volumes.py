@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testbed"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import worker_env  # noqa: E402  pylint: disable=wrong-import-position
 
 SECRETS = {"connector-secrets": {"database-password": "pw", "other": "x"}}
