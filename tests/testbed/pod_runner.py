@@ -497,8 +497,12 @@ class Worker:
 
     def exit_code(self) -> int:
         """As the runtime reports it: the status, or 128 + the signal that ended it; 255 when unknown."""
-        code = self.process.poll() if self.process is not None else None
-        if code is None:
+        if self.process is None:
+            return 255
+        try:
+            # wait, not poll: poll answers None while another thread (a prober, the watch loop) is reaping it.
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             return 255
         return 128 - code if code < 0 else code
 

@@ -7,8 +7,11 @@ rules on the testbed with a real worker.
 """
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -16,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pod_runner import (Liveness, Probe, Startup, container_status_patch, pod_liveness,  # noqa: E402
+from pod_runner import (Liveness, Probe, Startup, Worker, container_status_patch, pod_liveness,  # noqa: E402
                         restart_delay, rfc3339)
 from test_readiness import Answers, worker_port  # noqa: E402,F401  pylint: disable=unused-import
 
@@ -84,3 +87,24 @@ def test_container_status_reports_restart_count_state_and_last_state() -> None:
     assert status["lastState"] == {"terminated": terminated}
     assert [c["status"] for c in patch["status"]["conditions"]] == ["False", "False"]
     assert rfc3339(1.5, ms=True) == "1970-01-01T00:00:01.500Z"
+
+
+def test_exit_code_of_a_killed_worker_is_137_while_other_threads_poll_it() -> None:
+    process = subprocess.Popen(["sleep", "30"])  # pylint: disable=consider-using-with
+    worker = Worker("n", "p", "u", "198.18.0.9", process.pid, "http://198.18.0.9:8083", process)
+    stop = threading.Event()
+
+    def keep_polling() -> None:
+        while not stop.is_set():
+            process.poll()
+
+    pollers = [threading.Thread(target=keep_polling), threading.Thread(target=keep_polling)]
+    for poller in pollers:
+        poller.start()
+    process.send_signal(signal.SIGKILL)
+    try:
+        assert worker.exit_code() == 137
+    finally:
+        stop.set()
+        for poller in pollers:
+            poller.join()
