@@ -53,9 +53,11 @@ def main() -> int:
         parser.error("--rows: at least 20 rows make a p95")
     rng = random.Random(args.seed)
     env = testbed_env()
+    from kubernetes.client.exceptions import ApiException
+
     try:
         status = connector_status(env)
-    except Exception as error:  # kubernetes' ApiException: no Connect, or no such connector yet
+    except ApiException as error:  # no Connect, or no such connector yet
         print(f"BENCH cdc-latency skipped: connector not found ({str(error).splitlines()[0]}); run `make demo` first")
         return 0
     if status.get("connector", {}).get("state") != "RUNNING":

@@ -126,7 +126,7 @@ class TopicReader:
             raise RuntimeError(f"no partition of {self.topic} assigned within {timeout:.0f} s")
 
     def _run(self) -> None:
-        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, TopicPartition
+        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaException, TopicPartition
 
         # a new SAS rule reaches the broker's ACLs a moment after ARM answered: ask until it describes the topic
         deadline, partitions = time.monotonic() + 30, []
@@ -134,7 +134,7 @@ class TopicReader:
             try:
                 topic = self.consumer.list_topics(self.topic, timeout=10).topics[self.topic]
                 partitions = [] if topic.error else list(topic.partitions)
-            except Exception:  # KafkaException while the login is still refused
+            except KafkaException:  # while the login is still refused
                 partitions = []
             if not partitions:
                 time.sleep(0.5)
