@@ -84,8 +84,9 @@ test: test-fast ## Everything: sanity, lint, unit, ARM double, testbed, integrat
 	$(MAKE) test-testbed
 	$(MAKE) molecule
 
-demo: testbed-up ## Set up, start the testbed, run site.yml and show the Connect endpoint
+demo: testbed-up ## Start the testbed, run site.yml (Debezium on PostgreSQL), show a row's change event on its topic
 	$(LOAD_TESTBED_ENV); $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
+	$(LOAD_TESTBED_ENV); $(BIN)/python tests/testbed/cdc_demo.py
 
 bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run)
 	$(LOAD_TESTBED_ENV); for b in bench/*.py; do $(BIN)/python $$b; done
