@@ -377,7 +377,9 @@ def test_a_hung_worker_fails_its_liveness_probe_and_is_restarted(
     assert not process_alive(hung)
     assert status.restart_count == before + 1
     assert status.last_state.terminated.exit_code == 137 and status.last_state.terminated.reason == "Error"
-    assert status.state.running is not None
+    # a container that crashed before waits out the kubelet's back-off (CrashLoopBackOff), then runs again
+    wait_for(f"{victim}'s container running again",
+             lambda: container_status(core, namespace, victim).state.running, timeout=60, interval=0.5)
     assert worker_record(namespace, victim)["pid"] != hung
     assert wait_for(f"{victim}'s new worker answering", lambda: answering(ips[victim]))
     assert "failed its livenessProbe" in (state_dir() / "logs" / "pod-runner.log").read_text(errors="replace")
