@@ -31,6 +31,9 @@ AWX_VARIABLES = (
 )
 # The credential's "cloud environment" field, and the CA an EE image would carry for that cloud.
 CLOUD_CONTEXT = ("AZURE_CLOUD_ENVIRONMENT", "REQUESTS_CA_BUNDLE")
+# A custom credential type for the connectors' database: its file injector writes the password and
+# its env injector names that file (docs/awx.md), which is what inventories/local reads.
+CONNECTOR_CREDENTIALS = ("POSTGRES_DEBEZIUM_PASSWORD_FILE",)
 PLAYBOOK_TIMEOUT = 900
 
 pytestmark = pytest.mark.testbed
@@ -50,7 +53,8 @@ def testbed() -> Dict[str, str]:
     if not TESTBED_ENV.is_file():
         pytest.skip(f"testbed not running: {TESTBED_ENV} is absent (run `make testbed-up`)")
     values = read_env_file(TESTBED_ENV)
-    missing = [name for name in AWX_VARIABLES + CLOUD_CONTEXT + ("ARM_DOUBLE_URL",) if not values.get(name)]
+    missing = [name for name in AWX_VARIABLES + CLOUD_CONTEXT + CONNECTOR_CREDENTIALS + ("ARM_DOUBLE_URL",)
+               if not values.get(name)]
     assert not missing, f"testbed.env lacks {missing}"
     return values
 
@@ -66,7 +70,7 @@ def awx_job_env(testbed: Dict[str, str], tmp_path: Path) -> Dict[str, str]:
         "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
         "ANSIBLE_NOCOLOR": "1",
     }
-    env.update({name: testbed[name] for name in AWX_VARIABLES + CLOUD_CONTEXT})
+    env.update({name: testbed[name] for name in AWX_VARIABLES + CLOUD_CONTEXT + CONNECTOR_CREDENTIALS})
     return env
 
 
@@ -80,6 +84,7 @@ def survey(testbed: Dict[str, str], tmp_path: Path) -> Iterator[Path]:
         "eventhub_sku": "Standard",
         "kafka_connect_namespace": f"kafka-connect-awx-{suffix}",
         "kafka_connect_replicas": 2,
+        "connectors_demo_slot_name": f"awx_{suffix}",
     }
     path = tmp_path / "survey.json"
     path.write_text(json.dumps(answers), encoding="utf-8")
@@ -136,7 +141,8 @@ def test_site_runs_with_only_the_awx_credentials_and_survey(testbed: Dict[str, s
         rules = {rule["name"]: sorted(rule["properties"]["rights"]) for rule in created["authorizationRules"]}
         assert rules["kafka-connect"] == ["Listen", "Send"]
     finally:
-        teardown = run_playbook("teardown.yml", awx_job_env, "-e", f"@{survey}", "-e", "eventhub_teardown_delete_namespace=true")
+        teardown = run_playbook("teardown.yml", awx_job_env, "-e", f"@{survey}", "-e", "eventhub_teardown_delete_namespace=true",
+                                "-e", "connectors_teardown_drop_slots=true")
         assert teardown.returncode == 0, teardown.stdout[-4000:] + teardown.stderr[-2000:]
     assert answers["eventhub_namespace_name"] not in {ns["name"] for ns in double_state(testbed)["namespaces"]}
     remaining = client.CoreV1Api(kube_client(testbed)).list_namespace(
