@@ -66,8 +66,8 @@ def check_connect_params(params: Dict[str, Any], non_negative: Iterable[str] = (
             raise InvalidInput("{0} is {1:g}; it must be more than 0 seconds".format(field, params[field]))
 
 
-def build_connect_client(module: AnsibleModule, request_timeout: float) -> ConnectClient:
-    """A client for O(url), or for the service proxy to O(namespace)/O(service):O(port)."""
+def build_connect_client(module: AnsibleModule, request_timeout: float, dynamic: Any = None) -> ConnectClient:
+    """A client for O(url), or for the service proxy to O(namespace)/O(service):O(port) (over dynamic if given)."""
     params = module.params
     if params["url"]:
         transport = UrlTransport(
@@ -87,5 +87,6 @@ def build_connect_client(module: AnsibleModule, request_timeout: float) -> Conne
             ServiceProxyTransport,
         )
 
-        transport = ServiceProxyTransport(module, params["namespace"], params["service"], params["port"], params["scheme"])
+        transport = ServiceProxyTransport(module, params["namespace"], params["service"], params["port"], params["scheme"],
+                                          dynamic=dynamic)
     return ConnectClient(transport, request_timeout=request_timeout)

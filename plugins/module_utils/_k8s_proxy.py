@@ -54,19 +54,24 @@ def service_proxy_path(namespace: str, service: str, port: str, scheme: str = "h
     return "/api/v1/namespaces/{0}/services/{1}/proxy".format(quote(namespace, safe=""), quote(target, safe=":"))
 
 
+def dynamic_client(module: Any, purpose: str = "the service proxy") -> Any:
+    """kubernetes' DynamicClient, authenticated as kubernetes.core.k8s is: options, then K8S_AUTH_*, then kubeconfig."""
+    if get_api_client is None:
+        raise ConnectError("the kubernetes.core collection is required for {0}".format(purpose))
+    if not HAS_KUBERNETES:
+        raise ConnectError("the kubernetes Python library is required for {0}".format(purpose))
+    try:
+        return get_api_client(**k8s_auth_options(module.params)).client
+    except CoreException as err:
+        raise ConnectError("cannot build a Kubernetes API client: {0}".format(to_text(err)))
+
+
 class ServiceProxyTransport:
     """Connect REST through /api/v1/namespaces/NS/services/NAME:PORT/proxy with the K8S_AUTH_* auth."""
 
-    def __init__(self, module: Any, namespace: str, service: str, port: str, scheme: str = "http") -> None:
-        if get_api_client is None:
-            raise ConnectError("the kubernetes.core collection is required for the service proxy")
-        if not HAS_KUBERNETES:
-            raise ConnectError("the kubernetes Python library is required for the service proxy")
-        try:
-            # the same auth resolution as kubernetes.core.k8s: options, then K8S_AUTH_*, then kubeconfig
-            self.dynamic = get_api_client(**k8s_auth_options(module.params)).client
-        except CoreException as err:
-            raise ConnectError("cannot build a Kubernetes API client: {0}".format(to_text(err)))
+    def __init__(self, module: Any, namespace: str, service: str, port: str, scheme: str = "http",
+                 dynamic: Any = None) -> None:
+        self.dynamic = dynamic if dynamic is not None else dynamic_client(module)
         self.namespace = namespace
         self.service = service
         self.base_path = service_proxy_path(namespace, service, port, scheme)

@@ -18,6 +18,12 @@ description:
     E(K8S_AUTH_*) environment, then the kubeconfig).
   - Waits between attempts with a backoff (O(interval) growing 1.5 times per attempt up to
     O(max_interval), with 20% jitter) and never waits past O(timeout).
+  - With O(workload), it first waits for that Deployment or StatefulSet to roll out (every desired
+    replica updated, ready and available; a StatefulSet's revision caught up), for the Service's
+    EndpointSlices to list that many ready pods, and for each of those pods to answer O(path)
+    through the API server's pod proxy; only then does it ask O(url) or the Service. It watches the
+    workload and the EndpointSlices and re-reads on every change, and every O(poll_interval) seconds
+    when nothing changed, so it returns within a request or two of the last pod turning Ready.
   - Only reads, so it runs unchanged in check mode.
   - O(timeout) bounds the whole wait, including an answer whose body trickles in. Input is checked
     before the first request (O(url) needs an C(http://) or C(https://) scheme and a host, O(interval),
@@ -61,6 +67,26 @@ options:
       - Seconds one HTTP request may take.
     type: float
     default: 10
+  workload:
+    description:
+      - Name of the Deployment or StatefulSet (O(workload_kind)) in O(namespace) whose rollout to wait for
+        before the REST API is asked. Requires O(namespace); with O(service), the Service's ready pods are
+        also probed one by one.
+    type: str
+    version_added: 0.2.0
+  workload_kind:
+    description:
+      - Kind of O(workload).
+    type: str
+    choices: [Deployment, StatefulSet]
+    default: Deployment
+    version_added: 0.2.0
+  poll_interval:
+    description:
+      - Seconds between two reads of O(workload) when no watch event came first (with O(workload)).
+    type: float
+    default: 1
+    version_added: 0.2.0
 notes:
   - Through the service proxy the API server answers 503 while the Service has no ready
     endpoint; the module keeps waiting through it.
@@ -79,6 +105,14 @@ EXAMPLES = r"""
     namespace: kafka-connect
     service: kafka-connect
     timeout: 300
+
+- name: Wait for the Deployment's rollout, each of its pods, then the Service
+  streamops.eventhub_connect.connect_ready:
+    namespace: kafka-connect
+    service: kafka-connect
+    workload: kafka-connect
+    workload_kind: Deployment
+    timeout: 900
 
 - name: Wait for Kafka Connect at a URL, with basic auth and a private CA
   streamops.eventhub_connect.connect_ready:
@@ -141,6 +175,22 @@ kafka_cluster_id:
   returned: success
   type: str
   sample: MkU3OEVBNTcwNTJENDM2Qk
+workload_status:
+  description: The last status read of O(workload) (replica counts, generation, revisions).
+  returned: when O(workload) is set
+  type: dict
+  sample: {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2, "availableReplicas": 2}
+pods:
+  description: The pods that answered O(path) through the pod proxy, with O(workload) and O(service).
+  returned: when O(workload) is set
+  type: list
+  elements: str
+  sample: [kafka-connect-7d9f8b6c4-abcde, kafka-connect-7d9f8b6c4-fghij]
+pending:
+  description: What the wait was still waiting for when it gave up (rollout, endpoints, a pod's answer).
+  returned: on failure with O(workload)
+  type: str
+  sample: "Deployment of 2 replicas: readyReplicas=1, availableReplicas=1"
 endpoint:
   description: Where the module sent its requests.
   returned: always
@@ -160,7 +210,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectTimeout,
     connector_names,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import ModuleError, run_module
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_rollout import (
+    WORKLOAD_KINDS,
+    RolloutReader,
+    rollout_pending,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, ModuleError, run_module
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
     DeadlineExceeded,
@@ -181,6 +236,9 @@ READINESS_ARG_SPEC = {
     "interval": {"type": "float", "default": 1},
     "max_interval": {"type": "float", "default": 4},
     "request_timeout": {"type": "float", "default": 10},
+    "workload": {"type": "str"},
+    "workload_kind": {"type": "str", "default": "Deployment", "choices": sorted(WORKLOAD_KINDS)},
+    "poll_interval": {"type": "float", "default": 1},
 }
 
 
@@ -260,21 +318,107 @@ def describe_worker(client: ConnectClient, waiter: ReadinessWaiter) -> Dict[str,
     }
 
 
+class RolloutWaiter:
+    """The whole wait with O(workload): rollout, ready endpoints, each pod, then the REST API as asked."""
+
+    def __init__(self, reader: RolloutReader, waiter: ReadinessWaiter, request_timeout: float) -> None:
+        self.reader = reader
+        self.waiter = waiter
+        self.request_timeout = request_timeout
+        self.status = {}  # type: Dict[str, Any]
+        self.pods = []  # type: List[str]
+        self.pending = "nothing read yet"
+        self.attempts = 0
+
+    def check(self, deadline: Deadline) -> bool:
+        """One look at everything; True when the wait is over."""
+        timeout = max(0.1, min(self.request_timeout, deadline.remaining()))
+        try:
+            workload = self.reader.workload(timeout)
+            self.status = (workload or {}).get("status") or {}
+            pending = rollout_pending(workload, self.reader.kind)
+            if pending is None and self.reader.service:
+                pending = self.check_pods(workload, timeout)
+        except ConnectError as err:
+            pending = to_text(err)
+        if pending is None:
+            self.attempts += 1
+            if self.waiter.attempt(timeout):
+                return True
+            pending = "GET {0} at {1}: {2}".format(self.waiter.path, self.waiter.client.describe(),
+                                                   self.waiter.last_error or "HTTP {0}".format(
+                                                       self.waiter.last.status if self.waiter.last else None))
+        self.pending = pending
+        return False
+
+    def check_pods(self, workload: Dict[str, Any], timeout: float) -> Optional[str]:
+        desired = (workload.get("spec") or {}).get("replicas")
+        desired = 1 if desired is None else int(desired)
+        endpoints = self.reader.endpoints(timeout)
+        if len(endpoints) < desired:
+            return "Service {0} has {1} ready endpoint(s) of {2}".format(self.reader.service, len(endpoints), desired)
+        for pod, port in endpoints:
+            answer = self.reader.probe_pod(pod, port, self.waiter.path, timeout)
+            if answer.status not in self.waiter.expected:
+                return "pod {0} answered HTTP {1} on GET {2}: {3}".format(pod, answer.status, self.waiter.path,
+                                                                         answer.excerpt())
+        self.pods = [pod for pod, _port in endpoints]
+        return None
+
+    def wait(self, deadline: Deadline, poll_interval: float) -> None:
+        self.reader.start_watches()
+        try:
+            while True:
+                self.reader.changed.clear()
+                if self.check(deadline):
+                    return
+                if deadline.remaining() <= 0:
+                    raise DeadlineExceeded(self.attempts)
+                self.reader.changed.wait(min(poll_interval, deadline.remaining()))
+        finally:
+            self.reader.stop()
+
+
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
-    check_connect_params(params, positive=("interval", "max_interval", "request_timeout"))
-    client = build_connect_client(module, module.params["request_timeout"])
+    check_connect_params(params, positive=("interval", "max_interval", "request_timeout", "poll_interval"))
+    if params["workload"] is not None and not params["namespace"]:
+        raise InvalidInput("workload {0!r} needs namespace: the namespace of the {1}".format(
+            params["workload"], params["workload_kind"]))
+    if params["workload"] is not None and not params["workload"].strip():
+        raise InvalidInput("workload is empty")
+    dynamic = None
+    if params["workload"]:
+        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client
+
+        dynamic = dynamic_client(module, "waiting for a workload")
+    client = build_connect_client(module, module.params["request_timeout"], dynamic=dynamic)
     waiter = ReadinessWaiter(client, params["path"], params["status_code"])
     deadline = Deadline(params["timeout"])
-    delays = backoff_delays(params["interval"], params["max_interval"])
+    rollout = None
     try:
-        attempts = poll_until(waiter.attempt, deadline, delays, params["request_timeout"])
+        if dynamic is not None:
+            reader = RolloutReader(dynamic, params["namespace"], params["workload_kind"], params["workload"],
+                                   params["service"])
+            rollout = RolloutWaiter(reader, waiter, params["request_timeout"])
+            rollout.wait(deadline, params["poll_interval"])
+            attempts = rollout.attempts
+        else:
+            delays = backoff_delays(params["interval"], params["max_interval"])
+            attempts = poll_until(waiter.attempt, deadline, delays, params["request_timeout"])
     except DeadlineExceeded as err:
         details = {"attempts": err.attempts, "elapsed": round(deadline.elapsed(), 3)}
         details.update(waiter.observed())
-        raise ModuleError(waiter.failure_message(params["timeout"], err.attempts), details=details)
+        message = waiter.failure_message(params["timeout"], err.attempts)
+        if rollout is not None:
+            details.update({"workload_status": rollout.status, "pods": rollout.pods, "pending": rollout.pending})
+            message = "{0} {1}/{2} was not ready within {3:g} s: {4}".format(
+                params["workload_kind"], params["namespace"], params["workload"], params["timeout"], rollout.pending)
+        raise ModuleError(message, details=details)
     result = {"changed": False, "attempts": attempts, "elapsed": round(deadline.elapsed(), 3)}
     result.update(waiter.observed())
+    if rollout is not None:
+        result.update({"workload_status": rollout.status, "pods": rollout.pods})
     result.update(describe_worker(client, waiter))
     return result
 

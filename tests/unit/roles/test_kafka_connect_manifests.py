@@ -50,6 +50,9 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                        "kafka_connect_namespace_pod_security": False},
     "quantities": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_memory_limit": "1.5Gi",
                    "kafka_connect_heap_percent": 40},
+    "seed-probes": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_startup_probe": {"enabled": False},
+                    "kafka_connect_readiness_probe": {"initial_delay_seconds": 40},
+                    "kafka_connect_liveness_probe": {"initial_delay_seconds": 60}},
 }
 
 BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
@@ -306,3 +309,22 @@ def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(r
     pairs = [line.split("=", 1) for line in out.splitlines() if "=" in line]
     resolved = {key: bytes.fromhex(value).decode() for key, value in pairs}
     assert resolved == {prefix + "sasl.jaas.config": JAAS for prefix in ("", "producer.", "consumer.", "admin.")}
+
+
+def test_a_startup_probe_every_second_gates_readiness_and_liveness_without_initial_delays(rendered):
+    probes = container(rendered["file"])
+    http_get = {"path": "/connectors", "port": 8084}
+    assert probes["startupProbe"] == {"httpGet": http_get, "initialDelaySeconds": 0, "periodSeconds": 1,
+                                      "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 180}
+    assert probes["readinessProbe"] == {"httpGet": http_get, "initialDelaySeconds": 0, "periodSeconds": 10,
+                                        "timeoutSeconds": 5, "successThreshold": 1, "failureThreshold": 3}
+    assert probes["livenessProbe"]["initialDelaySeconds"] == 0
+    assert probes["livenessProbe"]["periodSeconds"] == 5 and probes["livenessProbe"]["failureThreshold"] == 10
+
+
+def test_the_seed_probes_come_back_without_the_startup_probe(rendered):
+    probes = container(rendered["seed-probes"])
+    assert "startupProbe" not in probes
+    # a partial dict overrides only what it names
+    assert probes["readinessProbe"]["initialDelaySeconds"] == 40 and probes["readinessProbe"]["periodSeconds"] == 10
+    assert probes["livenessProbe"]["initialDelaySeconds"] == 60 and probes["livenessProbe"]["failureThreshold"] == 10

@@ -214,3 +214,15 @@ def test_service_needs_namespace():
     outcome = run_module({"service": "kafka-connect"})
     assert outcome.failed
     assert "namespace" in outcome.result["msg"]
+
+
+def test_workload_needs_namespace_and_is_refused_before_any_request():
+    result = run_module({"url": "http://127.0.0.1:1", "workload": "kafka-connect"})
+    assert result.failed
+    assert "workload 'kafka-connect' needs namespace" in result.result["msg"]
+
+
+def test_workload_kind_is_one_of_deployment_and_statefulset():
+    result = run_module({"url": "http://127.0.0.1:1", "namespace": "kc", "workload": "kc", "workload_kind": "DaemonSet"})
+    assert result.failed
+    assert "workload_kind" in result.result["msg"]
