@@ -88,8 +88,19 @@ demo: testbed-up ## Start the testbed, run site.yml (Debezium on PostgreSQL), sh
 	$(LOAD_TESTBED_ENV); $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 	$(LOAD_TESTBED_ENV); $(BIN)/python tests/testbed/cdc_demo.py
 
-bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run)
-	$(LOAD_TESTBED_ENV); for b in bench/*.py; do $(BIN)/python $$b; done
+# Every bench/*.py, each with what it needs; a new file missing from this list fails the target.
+BENCHES := hubs readiness connectors converge cdc_latency
+bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run), all of bench/*.py
+	for b in bench/*.py; do case " $(BENCHES) " in *" $$(basename $$b .py) "*) ;; \
+	  *) echo "make bench: $$b is not in BENCHES (Makefile)" >&2; exit 1;; esac; done
+	uptime
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/hubs.py
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/readiness.py --runs 7
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/connectors.py --runs 3
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/converge.py --runs 3
+	$(MAKE) demo
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/cdc_latency.py --rows 25
+	uptime
 
 clean: testbed-down ## Remove generated state (keeps the build cache)
 	rm -rf tests/output

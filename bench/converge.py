@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -26,11 +25,10 @@ import time
 import uuid
 from pathlib import Path
 from datetime import datetime
-from typing import Dict, List
+from typing import Any, Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "converge.json"
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 PLAYBOOK_TIMEOUT = 1200
 FIRST_READY_ANNOTATION = "testbed.streamops.io/first-ready-at"
 
@@ -52,18 +50,36 @@ def testbed_env() -> Dict[str, str]:
     return env
 
 
-def ansible_playbook(playbook: str, env: Dict[str, str], extra_vars: Path, *args: str) -> tuple[float, int]:
-    """Run one playbook; return its wall time and the changed count of the recap."""
+def read_tasks(path: Path) -> List[Dict[str, Any]]:
+    """What bench/callback_plugins/bench_tasks.py recorded: each task's action, duration and module process."""
+    if not path.is_file():
+        return []
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path.unlink()
+    return lines
+
+
+def ansible_playbook(playbook: str, env: Dict[str, str], extra_vars: Path,
+                     *args: str) -> Tuple[float, int, List[Dict[str, Any]]]:
+    """Run one playbook; return its wall time, the changed count and each task's record."""
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(REPO / "inventories" / "local"),
                str(REPO / "playbooks" / playbook), "-e", f"@{extra_vars}", *args]
     start = time.monotonic()
-    completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False)
+    tasks_file = extra_vars.with_suffix(".tasks.jsonl")
+    completed = subprocess.run(command, cwd=REPO, env=dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+                                                           ANSIBLE_CALLBACKS_ENABLED="bench_tasks",
+                                                           ANSIBLE_CALLBACK_PLUGINS=str(REPO / "bench" / "callback_plugins"),
+                                                           BENCH_TASKS_FILE=str(tasks_file)),
+                               capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False)
     elapsed = time.monotonic() - start
-    recap = RECAP.search(completed.stdout)
-    if completed.returncode != 0 or not recap:
+    try:
+        document = json.loads(completed.stdout)
+    except ValueError:
+        document = None
+    if completed.returncode != 0 or not document:
         sys.stderr.write(completed.stdout[-3000:] + completed.stderr[-2000:])
         raise SystemExit(f"bench/converge.py: {playbook} failed (rc={completed.returncode})")
-    return elapsed, int(recap.group(2))
+    return elapsed, int(document["stats"]["localhost"]["changed"]), read_tasks(tasks_file)
 
 
 def worker_start_seconds(env: Dict[str, str], namespace: str) -> float:
@@ -82,22 +98,23 @@ def worker_start_seconds(env: Dict[str, str], namespace: str) -> float:
     return max(starts)
 
 
-def one_run(env: Dict[str, str], workdir: Path, index: int) -> Dict[str, float]:
+def one_run(env: Dict[str, str], workdir: Path, index: int) -> Dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
     names = workdir / f"run-{index}.json"
     names.write_text(json.dumps({"eventhub_namespace_name": f"streamops-bench-{suffix}",
                                  "kafka_connect_namespace": f"kafka-connect-bench-{suffix}"}), encoding="utf-8")
     try:
-        first, first_changed = ansible_playbook("site.yml", env, names)
+        first, first_changed, _tasks = ansible_playbook("site.yml", env, names)
         worker = worker_start_seconds(env, f"kafka-connect-bench-{suffix}")
-        noop, noop_changed = ansible_playbook("site.yml", env, names)
+        noop, noop_changed, tasks = ansible_playbook("site.yml", env, names)
+        modules = [task for task in tasks if task["module"]]
         if first_changed == 0 or noop_changed != 0:
             raise SystemExit(f"bench/converge.py: expected changes then none, got changed={first_changed} then {noop_changed}")
     finally:
-        ansible_playbook("teardown.yml", env, names, "-e", "eventhub_teardown_delete_namespace=true")
-    print(f"run {index + 1}: first converge {first:.1f} s, no-op re-run {noop:.1f} s, worker start {worker:.1f} s",
-          flush=True)
-    return {"first": first, "noop": noop, "worker": worker}
+        ansible_playbook("teardown.yml", env, names, "-e", "eventhub_teardown_delete_namespace=true")  # not timed
+    print(f"run {index + 1}: first converge {first:.1f} s, no-op re-run {noop:.1f} s ({len(modules)} module processes), "
+          f"worker start {worker:.1f} s", flush=True)
+    return {"first": first, "noop": noop, "worker": worker, "noop_modules": len(modules), "noop_tasks": tasks}
 
 
 def main(argv: List[str]) -> int:
@@ -115,6 +132,11 @@ def main(argv: List[str]) -> int:
     worker = statistics.median(run["worker"] for run in runs)
     print(f"slowest worker's own start (median of {len(runs)}): {worker:.1f} s")
     print(f"ratio no-op / first converge: {noop / first:.2f}")
+    print("module processes in the no-op re-run: " + ", ".join(str(run["noop_modules"]) for run in runs))
+    print("the last no-op re-run's module processes (seconds, action, task):")
+    for task in runs[-1]["noop_tasks"]:
+        if task["module"]:
+            print(f"  {task['seconds']:6.2f}  {task['action']:<28} {task['task']}")
     print(f"BENCH noop ours={noop:.2f} baseline={first:.2f} ratio={first / noop:.2f}")
     print(f"BENCH converge ours={first:.2f} baseline={worker:.2f} ratio={worker / first:.2f}")
     RESULTS.write_text(json.dumps({"runs": runs, "first_median_s": first, "noop_median_s": noop,

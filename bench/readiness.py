@@ -1,194 +1,212 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Readiness-detection lag: connect_ready vs. the uri + until loop cp-ansible ships (retries 40, delay 10).
+"""Readiness-detection lag on the testbed: the kafka_connect role's wait vs. cp-ansible's uri + until loop.
 
-Each trial starts a local stand-in for a Connect worker's REST port that refuses connections for the
-first half of its start-up delay, answers 503 until the delay is over, then 200 on /connectors (a
-worker on this machine takes 20-60 s to get there). Both waiters are started, as two ansible-playbook
-runs, at the same moment against the same stand-in; the lag is the time from the first moment it
-answers 200 to the moment the waiting task has returned. Prints both medians and their ratio.
+    python bench/readiness.py [--runs 7] [--replicas 1]      (needs `make testbed-up`)
 
-Usage: python bench/readiness.py [--runs 7] [--min-delay 20] [--max-delay 60]
+Each run deploys Kafka Connect with the kafka_connect role into a namespace of its own (real workers
+of the pod runner, behind the API server's service proxy) and, started at the same moment, the loop
+cp-ansible ships: `ansible.builtin.uri` on GET /connectors through the same service proxy URL,
+`until` 200, retries 40, delay 10. The lag of each is the time from the moment the last worker first
+answered 200 on GET /connectors (the pod runner's `testbed.streamops.io/first-ready-at` annotation,
+polled every 50 ms) to the moment the waiting task's module returned to ansible-playbook (recorded by
+bench/callback_plugins/bench_tasks.py). The role's wait includes everything it checks: the rollout, the Service's ready endpoints, each
+pod, the Service. Prints a table, the medians, and
+`BENCH readiness ours=<role's median lag> baseline=<uri loop's median lag> ratio=<baseline/ours>`.
 """
-
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import random
-import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-REPO = Path(__file__).resolve().parent.parent
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-RETURNED = re.compile(r"WAITER_RETURNED_AT=([0-9.]+)")
+import yaml
 
-CONNECT_READY_PLAY = """
-- name: Wait with connect_ready
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Wait until Connect answers
-      streamops.eventhub_connect.connect_ready:
-        url: "{{ url }}"
-        timeout: 400
-    - name: Report when the waiter returned
-      ansible.builtin.debug:
-        msg: "WAITER_RETURNED_AT={{ now().timestamp() }}"
-"""
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-URI_UNTIL_PLAY = """
-- name: Wait with uri + until, as cp-ansible does
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Wait until Connect answers
-      ansible.builtin.uri:
-        url: "{{ url }}/connectors"
-        status_code: 200
-      register: result
-      until: result.status == 200
-      retries: 40
-      delay: 10
-    - name: Report when the waiter returned
-      ansible.builtin.debug:
-        msg: "WAITER_RETURNED_AT={{ now().timestamp() }}"
-"""
+from test_connectors_testbed import TESTBED_ENV, LiveTestbed, connect_play, read_env_file  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "readiness.json"
+FIRST_READY_ANNOTATION = "testbed.streamops.io/first-ready-at"
+ROLE_WAIT_TASK = "Wait until every replica is rolled out, ready and answers on its REST API"
+URI_WAIT_TASK = "Wait until Connect answers"
 
 
-class StartingWorker:
-    """Refuses, then answers 503, then 200 from ready_at on; records when it first answered 200."""
-
-    def __init__(self, listen_at: float, ready_at: float) -> None:
-        self.listen_at = listen_at
-        self.ready_at = ready_at
-        self.first_200: Optional[float] = None
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.server: Optional[ThreadingHTTPServer] = None
-        self._timer = threading.Timer(max(0.0, listen_at - time.time()), self._listen)
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return "http://127.0.0.1:{0}".format(self.port)
-
-    def _listen(self) -> None:
-        worker = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                now = time.time()
-                if now < worker.ready_at:
-                    status, body = 503, {"error_code": 503, "message": "Request timed out"}
-                else:
-                    with worker._lock:
-                        if worker.first_200 is None:
-                            worker.first_200 = now
-                    status = 200
-                    body = {"version": "4.3.1"} if self.path == "/" else []
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> "StartingWorker":
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+def uri_play(host: str, namespace: str) -> Dict[str, Any]:
+    """cp-ansible's wait for Connect, pointed at the service proxy URL the role's wait uses."""
+    return {
+        "name": "Wait with uri + until, as cp-ansible does",
+        "tasks": [{
+            "name": "Wait until Connect answers",
+            "ansible.builtin.uri": {
+                "url": "%s/api/v1/namespaces/%s/services/kafka-connect:8083/proxy/connectors" % (host, namespace),
+                "status_code": 200,
+                "headers": {"Authorization": "Bearer {{ lookup('ansible.builtin.env', 'K8S_AUTH_API_KEY') }}"},
+                "ca_path": "{{ lookup('ansible.builtin.env', 'K8S_AUTH_SSL_CA_CERT') }}",
+            },
+            "register": "result",
+            "until": "result.status == 200",
+            "retries": 40,
+            "delay": 10,
+            "no_log": True,
+        }],
+    }
 
 
-def ansible_env() -> Dict[str, str]:
+def start_playbook(testbed: LiveTestbed, play: Dict[str, Any]) -> Tuple[subprocess.Popen, Path]:
+    """ansible-playbook in the background; bench/callback_plugins/bench_tasks.py records when each task ended."""
+    play = dict({"hosts": "localhost", "connection": "local", "gather_facts": False}, **play)
+    play.setdefault("vars", {})["ansible_python_interpreter"] = "{{ ansible_playbook_python }}"
+    path = testbed.workdir / ("play-%s.yml" % uuid.uuid4().hex[:8])
+    path.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+    tasks_file = path.with_suffix(".tasks.jsonl")
     env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / "tests" / "output" / "collections"))
-    env["ANSIBLE_LOCALHOST_WARNING"] = "false"
-    env["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "false"
-    env["ANSIBLE_FORCE_COLOR"] = "false"
-    return env
+    env.update(testbed.env)
+    env.update({"ANSIBLE_COLLECTIONS_PATH": str(REPO / "tests" / "output" / "collections"), "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_LOCALHOST_WARNING": "False", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+                "ANSIBLE_CALLBACKS_ENABLED": "bench_tasks", "ANSIBLE_CALLBACK_PLUGINS": str(REPO / "bench" / "callback_plugins"),
+                "BENCH_TASKS_FILE": str(tasks_file)})
+    process = subprocess.Popen([str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", str(path)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return process, tasks_file
 
 
-def start_waiter(playbook: Path, url: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), "-e", "url=" + url,
-         "-e", "ansible_python_interpreter=" + sys.executable],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=ansible_env(),
-    )
-
-
-def returned_at(process: subprocess.Popen, name: str) -> float:
+def returned_at(started: Tuple[subprocess.Popen, Path], task: str) -> float:
+    """When the named task's module returned to ansible-playbook (epoch seconds)."""
+    process, tasks_file = started
     output = process.communicate(timeout=900)[0]
-    match = RETURNED.search(output)
-    if process.returncode != 0 or not match:
-        raise RuntimeError("{0} failed (rc {1}):\n{2}".format(name, process.returncode, output[-3000:]))
-    return float(match.group(1))
+    ended = [record["ended_at"] for record in map(json.loads, tasks_file.read_text(encoding="utf-8").splitlines())
+             if record["task"].split(" : ")[-1] == task and record["status"] == "ok"] if tasks_file.is_file() else []
+    if process.returncode != 0 or len(ended) != 1:
+        raise SystemExit("bench/readiness.py: %r failed (rc %s):\n%s" % (task, process.returncode, output[-3000:]))
+    return ended[0]
 
 
-def run_trial(plays: Dict[str, Path], delay: float) -> Dict[str, float]:
-    start = time.time()
-    with StartingWorker(listen_at=start + delay / 2, ready_at=start + delay) as worker:
-        processes = {name: start_waiter(path, worker.url) for name, path in plays.items()}
-        returns = {name: returned_at(process, name) for name, process in processes.items()}
-        if worker.first_200 is None:
-            raise RuntimeError("no waiter saw the worker ready")
-        return {name: returns[name] - worker.ready_at for name in plays}
+def api_get(testbed: LiveTestbed, path: str) -> Any:
+    request = urllib.request.Request(testbed.host + path, headers={
+        "Authorization": "Bearer " + testbed.env["K8S_AUTH_API_KEY"], "Accept": "application/json"})
+    with urllib.request.urlopen(request, context=testbed.context, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def last_first_ready(testbed: LiveTestbed, namespace: str, replicas: int) -> float:
+    """When the last worker of the namespace first answered 200 (epoch seconds), from the pod runner's record."""
+    pods = api_get(testbed, "/api/v1/namespaces/%s/pods" % namespace)["items"]
+    stamps = [(pod["metadata"].get("annotations") or {}).get(FIRST_READY_ANNOTATION) for pod in pods]
+    stamps = [stamp for stamp in stamps if stamp]
+    if len(stamps) < replicas:
+        raise SystemExit("bench/readiness.py: %d of %d pods in %s carry %s"
+                         % (len(stamps), replicas, namespace, FIRST_READY_ANNOTATION))
+    return max(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() for stamp in stamps)
+
+
+def wait_gone(testbed: LiveTestbed, namespace: str, timeout: float = 180.0) -> None:
+    testbed.delete_namespace(namespace)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            api_get(testbed, "/api/v1/namespaces/%s" % namespace)
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                return
+            raise
+        time.sleep(1)
+    raise SystemExit("bench/readiness.py: namespace %s still there after %.0f s" % (namespace, timeout))
+
+
+class ReadyWatch:
+    """When this bench first saw each pod of a namespace Ready (a watch on its pods), to split the lag in two."""
+
+    def __init__(self, testbed: LiveTestbed, namespace: str) -> None:
+        self.testbed = testbed
+        self.namespace = namespace
+        self.ready_seen: Dict[str, float] = {}
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stopping:
+            request = urllib.request.Request(
+                "%s/api/v1/namespaces/%s/pods?watch=true&timeoutSeconds=30" % (self.testbed.host, self.namespace),
+                headers={"Authorization": "Bearer " + self.testbed.env["K8S_AUTH_API_KEY"]})
+            try:
+                with urllib.request.urlopen(request, context=self.testbed.context, timeout=60) as stream:
+                    for line in stream:
+                        pod = json.loads(line).get("object") or {}
+                        conditions = (pod.get("status") or {}).get("conditions") or []
+                        if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+                            self.ready_seen.setdefault(pod["metadata"]["name"], time.time())
+                        if self.stopping:
+                            return
+            except (OSError, ValueError):
+                time.sleep(0.2)
+
+    def last_ready(self) -> Optional[float]:
+        return max(self.ready_seen.values()) if self.ready_seen else None
+
+
+def one_run(testbed: LiveTestbed, replicas: int) -> Dict[str, float]:
+    namespace = "bench-ready-" + uuid.uuid4().hex[:8]
+    role = connect_play(namespace)
+    role["vars"]["kafka_connect_replicas"] = replicas
+    try:
+        started = time.time()
+        watch = ReadyWatch(testbed, namespace)
+        processes = {"role": start_playbook(testbed, role), "uri_until": start_playbook(testbed, uri_play(testbed.host, namespace))}
+        returns = {"role": returned_at(processes["role"], ROLE_WAIT_TASK),
+                   "uri_until": returned_at(processes["uri_until"], URI_WAIT_TASK)}
+        ready = last_first_ready(testbed, namespace, replicas)
+        watch.stopping = True
+        pods_ready = watch.last_ready()
+    finally:
+        wait_gone(testbed, namespace)
+    return {"worker_start": ready - started, "role": returns["role"] - ready, "uri_until": returns["uri_until"] - ready,
+            # the kubelet's (here the pod runner's) share: first 200 to the pod's Ready condition, as watched
+            "pod_ready": (pods_ready - ready) if pods_ready else float("nan")}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--min-delay", type=float, default=20.0, help="shortest worker start-up, seconds")
-    parser.add_argument("--max-delay", type=float, default=60.0, help="longest worker start-up, seconds")
-    parser.add_argument("--seed", type=int, default=None)
+    # one: the uri loop returns on the first Ready worker behind the Service, the role's wait on the last
+    parser.add_argument("--replicas", type=int, default=1, help="Connect workers per run (default 1)")
     args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
-
+    if not TESTBED_ENV.exists():
+        sys.exit("bench/readiness.py: the testbed is not running (%s is absent); run `make testbed-up`" % TESTBED_ENV)
+    env = read_env_file(TESTBED_ENV)
+    runs = []
     with tempfile.TemporaryDirectory(prefix="bench-readiness-") as tmp:
-        plays = {"connect_ready": Path(tmp, "connect_ready.yml"), "uri_until": Path(tmp, "uri_until.yml")}
-        plays["connect_ready"].write_text(CONNECT_READY_PLAY)
-        plays["uri_until"].write_text(URI_UNTIL_PLAY)
-        lags: Dict[str, List[float]] = {name: [] for name in plays}
-        print("readiness lag = waiter returned - worker first ready (seconds)")
-        print("{0:>5} {1:>8} {2:>14} {3:>10}".format("run", "start-up", "connect_ready", "uri_until"))
-        for run in range(1, args.runs + 1):
-            delay = rng.uniform(args.min_delay, args.max_delay)
-            trial = run_trial(plays, delay)
-            for name, lag in trial.items():
-                lags[name].append(lag)
-            print("{0:>5} {1:>8.1f} {2:>14.2f} {3:>10.2f}".format(run, delay, trial["connect_ready"], trial["uri_until"]))
-            sys.stdout.flush()
-
-    ours = statistics.median(lags["connect_ready"])
-    baseline = statistics.median(lags["uri_until"])
-    print("median lag: connect_ready {0:.2f} s, uri+until (retries 40, delay 10) {1:.2f} s".format(ours, baseline))
-    print("ratio uri_until / connect_ready: {0:.1f}x".format(baseline / ours if ours > 0 else float("inf")))
+        testbed = LiveTestbed(env, Path(tmp))
+        print("readiness lag = waiting task returned - last worker's first 200 on GET /connectors (seconds)")
+        print("%5s %14s %10s %10s %12s" % ("run", "worker start", "role", "uri_until", "(pod Ready)"))
+        for index in range(args.runs):
+            run = one_run(testbed, args.replicas)
+            runs.append(run)
+            print("%5d %14.1f %10.2f %10.2f %12.2f"
+                  % (index + 1, run["worker_start"], run["role"], run["uri_until"], run["pod_ready"]), flush=True)
+    pod_ready = statistics.median(run["pod_ready"] for run in runs)
+    print("median from the first 200 to the pod's Ready condition (the startup probe's share): %.2f s" % pod_ready)
+    ours = statistics.median(run["role"] for run in runs)
+    baseline = statistics.median(run["uri_until"] for run in runs)
+    print("median lag (%d runs): kafka_connect role %.2f s, uri+until (retries 40, delay 10) %.2f s" % (len(runs), ours, baseline))
+    print("BENCH readiness ours=%.2f baseline=%.2f ratio=%.2f" % (ours, baseline, baseline / ours if ours > 0 else float("inf")))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"runs": runs, "role_median_s": ours, "uri_until_median_s": baseline,
+                                   "pod_ready_median_s": pod_ready}, indent=2) + "\n",
+                       encoding="utf-8")
     return 0
 
 
