@@ -168,4 +168,3 @@ class RolloutReader:
 
     def stop(self) -> None:
         self.stopping = True
-

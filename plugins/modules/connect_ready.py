@@ -360,8 +360,8 @@ class RolloutWaiter:
         for pod, port in endpoints:
             answer = self.reader.probe_pod(pod, port, self.waiter.path, timeout)
             if answer.status not in self.waiter.expected:
-                return "pod {0} answered HTTP {1} on GET {2}: {3}".format(pod, answer.status, self.waiter.path,
-                                                                         answer.excerpt())
+                return "pod {0} answered HTTP {1} on GET {2}: {3}".format(
+                    pod, answer.status, self.waiter.path, answer.excerpt())
         self.pods = [pod for pod, _port in endpoints]
         return None
 
