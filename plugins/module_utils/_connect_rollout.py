@@ -139,7 +139,7 @@ class RolloutReader:
         return self.raw("GET", pod_proxy_path(self.namespace, pod, port) + path, [], timeout)
 
     def start_watches(self) -> None:
-        from kubernetes import client
+        from kubernetes import client  # the library is there: the client was built
 
         api_client = self.dynamic.client
         apps = client.AppsV1Api(api_client)
@@ -153,15 +153,19 @@ class RolloutReader:
             threading.Thread(target=self._watch, args=(lister, selector), name="watch", daemon=True).start()
 
     def _watch(self, lister: Any, selector: Dict[str, str]) -> None:
-        from kubernetes import watch
-
+        # Any bytes on the stream are an event (no bookmarks are asked for): the caller re-reads what it needs,
+        # so the events are not parsed. Read as they come: a line-buffered reader may hold them back.
         while not self.stopping:
             try:
-                for _event in watch.Watch().stream(lister, self.namespace, timeout_seconds=WATCH_SECONDS,
-                                                   deserialize=False, **selector):
-                    self.changed.set()
-                    if self.stopping:
-                        return
+                stream = lister(self.namespace, watch=True, timeout_seconds=WATCH_SECONDS, _preload_content=False,
+                                **selector)
+                try:
+                    for _chunk in stream.stream(65536):
+                        self.changed.set()
+                        if self.stopping:
+                            return
+                finally:
+                    stream.release_conn()
             except Exception as err:  # a broken watch only costs latency: the caller polls anyway
                 self.watch_errors.append(to_text(err)[:200])
                 time.sleep(1.0)

@@ -198,6 +198,7 @@ endpoint:
   sample: https://127.0.0.1:16443/api/v1/namespaces/kafka-connect/services/kafka-connect:8083/proxy
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule
@@ -357,8 +358,10 @@ class RolloutWaiter:
         endpoints = self.reader.endpoints(timeout)
         if len(endpoints) < desired:
             return "Service {0} has {1} ready endpoint(s) of {2}".format(self.reader.service, len(endpoints), desired)
-        for pod, port in endpoints:
-            answer = self.reader.probe_pod(pod, port, self.waiter.path, timeout)
+        with ThreadPoolExecutor(max_workers=min(len(endpoints), 8)) as pool:
+            answers = list(pool.map(lambda endpoint: self.reader.probe_pod(endpoint[0], endpoint[1], self.waiter.path,
+                                                                           timeout), endpoints))
+        for (pod, _port), answer in zip(endpoints, answers):
             if answer.status not in self.waiter.expected:
                 return "pod {0} answered HTTP {1} on GET {2}: {3}".format(
                     pod, answer.status, self.waiter.path, answer.excerpt())
@@ -366,15 +369,18 @@ class RolloutWaiter:
         return None
 
     def wait(self, deadline: Deadline, poll_interval: float) -> None:
+        # a finished rollout (a re-run) needs no watch: look once before starting any
+        if self.check(deadline):
+            return
         self.reader.start_watches()
         try:
             while True:
-                self.reader.changed.clear()
-                if self.check(deadline):
-                    return
                 if deadline.remaining() <= 0:
                     raise DeadlineExceeded(self.attempts)
                 self.reader.changed.wait(min(poll_interval, deadline.remaining()))
+                self.reader.changed.clear()
+                if self.check(deadline):
+                    return
         finally:
             self.reader.stop()
 
