@@ -388,11 +388,11 @@ class RolloutWaiter:
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
     check_connect_params(params, positive=("interval", "max_interval", "request_timeout", "poll_interval"))
+    if params["workload"] is not None and not params["workload"].strip():
+        raise InvalidInput("workload is empty")
     if params["workload"] is not None and not params["namespace"]:
         raise InvalidInput("workload {0!r} needs namespace: the namespace of the {1}".format(
             params["workload"], params["workload_kind"]))
-    if params["workload"] is not None and not params["workload"].strip():
-        raise InvalidInput("workload is empty")
     dynamic = None
     if params["workload"]:
         from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client

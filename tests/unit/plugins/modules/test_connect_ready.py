@@ -226,3 +226,9 @@ def test_workload_kind_is_one_of_deployment_and_statefulset():
     result = run_module({"url": "http://127.0.0.1:1", "namespace": "kc", "workload": "kc", "workload_kind": "DaemonSet"})
     assert result.failed
     assert "workload_kind" in result.result["msg"]
+
+
+def test_an_empty_workload_is_refused():
+    result = run_module({"url": "http://127.0.0.1:1", "namespace": "kc", "workload": " "})
+    assert result.failed
+    assert result.result["msg"] == "workload is empty"
