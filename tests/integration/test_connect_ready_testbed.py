@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator
 import pytest
 
 # the module-scoped `testbed` fixture: the testbed's env and a way to run plays against it
-from test_connectors_testbed import TESTBED_ENV, LiveTestbed, task_results, testbed  # noqa: F401
+from test_connectors_testbed import TESTBED_ENV, LiveTestbed, task_results, testbed  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = [
     pytest.mark.testbed,
