@@ -8,7 +8,7 @@ name: eventhub_kafka_oauthbearer
 version_added: 0.2.0
 short_description: Kafka settings (OAUTHBEARER, Kafka's own OAuth handlers) for an Event Hubs namespace and an Entra ID app
 description:
-  - Builds the C(eventhub_kafka_connection) the eventhub role publishes with C(eventhub_kafka_auth=entra):
+  - Builds the C(eventhub_kafka_connection) the eventhub role publishes with C(eventhub_kafka_auth=entra), that is
     bootstrap servers, C(SASL_SSL), C(OAUTHBEARER), the C(OAuthBearerLoginModule) JAAS line (client id, client
     secret, scope C(https://<namespace>.servicebus.windows.net/.default)), the tenant's token endpoint, Kafka's
     C(OAuthBearerLoginCallbackHandler), and the JVM options that allow the token endpoint (Kafka 4.0+).

@@ -17,7 +17,7 @@ description:
   - A role the principal already holds at the namespace or above it (resource group, subscription) counts as
     present; a missing one is assigned at the namespace scope, under a name derived from scope, principal and
     role, so that reruns find it.
-  - With O(mode=report) it never writes: it reads the assignments and returns RV(missing) (and fails when
+  - With O(mode=report) it never writes; it reads the assignments and returns RV(missing) (and fails when
     O(fail_on_missing=true)), for a caller who may read but not assign roles, as is common where a platform team
     owns role assignments. With O(mode=assign), a refusal from Azure (403 C(AuthorizationFailed)) fails with
     the assignments that are missing and the C(az role assignment create) commands that would add them.

@@ -27,7 +27,7 @@ def held(double: Any, namespace: str) -> set:
 
 
 def test_assign_in_check_mode_then_for_real_then_idempotent_then_absent(arm_double: Any, standard_namespace: str,
-                                                                         tmp_path: Path) -> None:
+                                                                        tmp_path: Path) -> None:
     arm_double.clear_requests()
     check = run_tasks(arm_double, tmp_path, [assignment_task(arm_double, standard_namespace)], "--check", "--diff")
     assert check.returncode == 0, check.output
@@ -51,7 +51,7 @@ def test_assign_in_check_mode_then_for_real_then_idempotent_then_absent(arm_doub
 
 
 def test_report_mode_names_what_is_missing_and_a_403_says_so(arm_double: Any, standard_namespace: str,
-                                                              tmp_path: Path) -> None:
+                                                             tmp_path: Path) -> None:
     arm_double.allow_role_assignment_writes(False)
     try:
         arm_double.clear_requests()

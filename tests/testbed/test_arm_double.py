@@ -477,7 +477,7 @@ def test_role_assignment_at_a_missing_namespace_is_not_found(double: ArmDouble) 
 
 
 def test_local_auth_off_takes_the_namespaces_connection_strings_from_the_broker(double: ArmDouble,
-                                                                                 client: EventHubManagementClient) -> None:
+                                                                                client: EventHubManagementClient) -> None:
     create_namespace(client, double, "sbx-local-ns")
     assert any("sbx-local-ns" in line for line in double.kafka_passwords())
     client.namespaces.begin_create_or_update(
@@ -485,3 +485,15 @@ def test_local_auth_off_takes_the_namespaces_connection_strings_from_the_broker(
         EHNamespace(location="westeurope", sku=Sku(name="Standard", tier="Standard"), disable_local_auth=True)).result()
     assert not any("sbx-local-ns" in line for line in double.kafka_passwords())
     assert double.namespace("sbx-local-ns")["properties"]["disableLocalAuth"] is True
+
+
+def test_client_secret_basic_as_kafkas_oauth_client_sends_it(double: ArmDouble) -> None:
+    import base64  # pylint: disable=import-outside-toplevel
+
+    pair = base64.b64encode(f"{double.connect_client_id}:{double.connect_client_secret}".encode()).decode()
+    request = urllib.request.Request(f"{double.url}/{double.tenant}/oauth2/v2.0/token", method="POST",
+                                     data=b"grant_type=client_credentials&scope=https%3A%2F%2Fsbx-basic-ns.servicebus.windows.net%2F.default",
+                                     headers={"Authorization": f"Basic {pair}", "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=str(double.ca_file)), timeout=10) as answer:
+        token = json.load(answer)["access_token"]
+    assert verified_claims(double, token, "https://sbx-basic-ns.servicebus.windows.net")["oid"] == double.connect_object_id

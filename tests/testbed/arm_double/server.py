@@ -2,6 +2,7 @@
 """The HTTPS server of the ARM test double: identity endpoints, cloud metadata, ARM routes and `/_double/` controls."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import ssl
@@ -266,6 +267,19 @@ class OAuthError(Exception):
                      "correlation_id": str(uuid.uuid4())}
 
 
+def basic_client_credentials(header: str | None) -> dict[str, str]:
+    """client_secret_basic: the client id and secret in `Authorization: Basic`, as Kafka's OAuth client sends them
+    (URL-encoded first when sasl.oauthbearer.header.urlencode is on)."""
+    if not header or not header.lower().startswith("basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    client_id, _, secret = decoded.partition(":")
+    return {"client_id": urllib.parse.unquote(client_id), "client_secret": urllib.parse.unquote(secret)}
+
+
 def cloud_metadata(config: DoubleConfig, api_version: str) -> Any:
     """Cloud endpoints as `GET /metadata/endpoints` of real ARM: a list since 2022-09-01, one object before."""
     base = f"{config.base_url}/"
@@ -467,6 +481,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
             return Reply(200, identity.jwks(parts[0]))
         if method == "POST" and len(parts) >= 3 and parts[1] == "oauth2" and parts[-1] == "token":
             form = dict(urllib.parse.parse_qsl(raw.decode("utf-8")))
+            form.update(basic_client_credentials(self.headers.get("Authorization")))
             return Reply(200, identity.token(parts[0], form))
         raise ArmError(404, "NotFound", f"No such endpoint: {method} {path}")
 
