@@ -22,10 +22,11 @@ principal is the connection string's `<namespace>/<rule>` (the testbed's own str
 ACLs, and a namespace's CreateTopics / AlterConfigs go through the double's validation.
 
 When the double's arm.env is there at `up`, PODS and LOCAL also take SASL OAUTHBEARER, Microsoft Entra ID
-tokens as Event Hubs takes them: Kafka's OAuthBearerValidatorCallbackHandler checks signature (the
-double's JWKS), issuer and expiry, then the namespace handler (java/) wants a namespace audience and names
-the principal `<namespace>/<oid>`, whose ACLs are its role assignments. A namespace with local auth
-disabled has no connection string in the credentials file, so its SAS logins fail.
+tokens as Event Hubs takes them: the namespace handler (java/) takes only a namespace audience and hands the
+token to Kafka's OAuthBearerValidatorCallbackHandler configured with that audience, the double's JWKS and
+issuer (signature, issuer, audience, expiry), then names the principal `<namespace>/<oid>`, whose ACLs are
+its role assignments. A namespace with local auth disabled has no connection string in the credentials
+file, so its SAS logins fail.
 
 `build` also resolves the Connect worker's classpath, which the pod runner (`pod_runner.py`) uses.
 """
