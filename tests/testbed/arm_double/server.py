@@ -276,7 +276,7 @@ def basic_client_credentials(header: str | None) -> dict[str, str]:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return {}
-    client_id, _, secret = decoded.partition(":")
+    client_id, _colon, secret = decoded.partition(":")
     return {"client_id": urllib.parse.unquote(client_id), "client_secret": urllib.parse.unquote(secret)}
 
 
