@@ -338,3 +338,10 @@ def test_entra_workers_log_in_with_kafkas_oauth_handlers_and_the_secret_stays_in
     assert "sasl.jaas.config=" + ENTRA_JAAS + "\n" in text
     for obj in case["objects"] + [case["namespace"]]:
         assert ENTRA_SECRET not in json.dumps(obj), obj["kind"]
+
+
+def test_switching_the_connection_from_sas_to_entra_rolls_the_workers(rendered):
+    def checksums(case):
+        return one(rendered[case], "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    # the same role defaults, only the connection differs: the Secret's checksum in the pod template moves
+    assert checksums("one-replica-one-node")["checksum/secret"] != checksums("entra")["checksum/secret"]
