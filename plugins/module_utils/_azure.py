@@ -335,6 +335,25 @@ def eventhub_client(params: Dict[str, Any], polling_interval: float = 5) -> Any:
                                     polling_interval=polling_interval)
 
 
+def authorization_client(params: Dict[str, Any]) -> Any:
+    """Microsoft.Authorization (role assignments) with the same credential, cloud and retries as eventhub_client."""
+    try:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+    except ImportError:
+        raise ModuleError("azure-mgmt-authorization is required for Entra ID role assignments (requirements.txt)",
+                          code="MissingDependency")
+    auth = effective_auth(params)
+    if not auth.get("subscription_id"):
+        raise InvalidInput("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)",
+                           code="MissingSubscription")
+    cloud = resolve_cloud(auth["cloud_environment"])
+    retry = ThrottleRetryPolicy(retry_total=RETRY_TOTAL, retry_backoff_factor=RETRY_BACKOFF_FACTOR,
+                                retry_backoff_max=RETRY_BACKOFF_MAX)
+    return AuthorizationManagementClient(build_credential(auth, cloud), auth["subscription_id"],
+                                         base_url=cloud.resource_manager, credential_scopes=[cloud.credential_scope],
+                                         retry_policy=retry)
+
+
 def without_code(message: str, code: str) -> str:
     """Azure's message without the code azure-core folds into it ("(Conflict) ...", "Code: Conflict" lines),
     so that ModuleError prints the code once."""

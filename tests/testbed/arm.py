@@ -7,7 +7,7 @@
 `up` starts it detached on https://127.0.0.1:17443 (pid in $TESTBED_STATE/pids/arm.pid, log in
 $TESTBED_STATE/logs/arm.log), waits until it answers, and writes $TESTBED_STATE/arm.env. The
 double itself lives in the `arm_double` package next to this file; README-arm.md describes it.
-Standard library only.
+Standard library plus `cryptography` (token signing; azure-identity already needs it).
 """
 from __future__ import annotations
 

@@ -21,6 +21,13 @@ principal is the connection string's `<namespace>/<rule>` (the testbed's own str
 `operator`), the double's sync (arm_double/kafka_sync.py) turns event hubs into topics and rights into
 ACLs, and a namespace's CreateTopics / AlterConfigs go through the double's validation.
 
+When the double's arm.env is there at `up`, PODS and LOCAL also take SASL OAUTHBEARER, Microsoft Entra ID
+tokens as Event Hubs takes them: the namespace handler (java/) takes only a namespace audience and hands the
+token to Kafka's OAuthBearerValidatorCallbackHandler configured with that audience, the double's JWKS and
+issuer (signature, issuer, audience, expiry), then names the principal `<namespace>/<oid>`, whose ACLs are
+its role assignments. A namespace with local auth disabled has no connection string in the credentials
+file, so its SAS logins fail.
+
 `build` also resolves the Connect worker's classpath, which the pod runner (`pod_runner.py`) uses.
 """
 from __future__ import annotations
@@ -49,6 +56,12 @@ JAVA_SOURCES = HERE / "java"
 
 KAFKA_VERSION = "4.3.1"
 AUTH_HANDLER_CLASS = "io.streamops.testbed.ConnectionStringCallbackHandler"
+OAUTH_HANDLER_CLASS = "io.streamops.testbed.NamespaceOAuthValidatorCallbackHandler"
+OAUTH_LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
+# Kafka 4.0+ fetches no OAuth URL (JWKS, token endpoint) that this JVM system property does not list.
+ALLOWED_URLS_PROPERTY = "org.apache.kafka.sasl.oauthbearer.allowed.urls"
+# A token session ends at the token's expiry (or this, whichever comes first): clients must re-authenticate.
+OAUTH_MAX_REAUTH_MS = 300_000
 AUTHORIZER_CLASS = "io.streamops.testbed.NamespaceAuthorizer"
 POLICY_CLASS = "io.streamops.testbed.NamespaceTopicPolicy"
 SYNC_URL_PROPERTY = "streamops.testbed.sync.url.file"
@@ -324,12 +337,31 @@ def generate_pki(layout: Layout) -> None:
     write_private(layout.keystore, pkcs8 + broker_cert.read_text() + layout.ca_cert.read_text())
     password = read_or_create_secret(layout.truststore_password, lambda: secrets.token_hex(12))
     layout.truststore.unlink(missing_ok=True)
+    (layout.pki / "truststore.arm-ca.pem").unlink(missing_ok=True)
     subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "streamops-testbed-ca", "-file", str(layout.ca_cert),
                     "-keystore", str(layout.truststore), "-storetype", "PKCS12", "-storepass", password],
                    check=True, capture_output=True)
     for scratch in (csr, extensions, broker_key, pki / "ca.srl"):
         scratch.unlink(missing_ok=True)
     ca_key.chmod(0o600)
+
+
+def trust_arm_double(layout: Layout) -> None:
+    """The workers' truststore (the stand-in for an image's public CAs) also trusts the double's CA: Connect
+    fetches its Entra ID tokens from the double over TLS."""
+    identity = entra(layout)
+    if identity is None:
+        return
+    ca = Path(identity["ARM_DOUBLE_CA_FILE"])
+    marker = layout.pki / "truststore.arm-ca.pem"
+    if not ca.is_file() or (marker.is_file() and marker.read_bytes() == ca.read_bytes()):
+        return
+    password = layout.truststore_password.read_text(encoding="utf-8").strip()
+    keytool = ["keytool", "-keystore", str(layout.truststore), "-storetype", "PKCS12", "-storepass", password]
+    subprocess.run([*keytool, "-delete", "-alias", "streamops-arm-double-ca"], check=False, capture_output=True)
+    subprocess.run([*keytool, "-importcert", "-noprompt", "-alias", "streamops-arm-double-ca", "-file", str(ca)],
+                   check=True, capture_output=True)
+    marker.write_bytes(ca.read_bytes())
 
 
 # ---------------------------------------------------------------- configuration
@@ -344,6 +376,31 @@ def jaas(layout: Layout, broker_password: str) -> str:
     return ("org.apache.kafka.common.security.plain.PlainLoginModule required "
             f'username="{USERNAME}" password="{broker_password}" credentials_files="{credentials_file(layout)}" '
             f'operator_credentials_files="{layout.testbed_credentials}";')
+
+
+def entra(layout: Layout) -> dict[str, str] | None:
+    """The ARM test double's Entra ID, as its arm.env names it (issuer, JWKS, CA), or None without a double."""
+    path = layout.root / "arm.env"
+    if not path.is_file():
+        return None
+    env = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
+    if not all(env.get(key) for key in ("ARM_DOUBLE_ISSUER", "ARM_DOUBLE_JWKS_URL", "ARM_DOUBLE_CA_FILE")):
+        return None
+    return env
+
+
+def oauth_settings(listener: str, identity: dict[str, str]) -> dict[str, str]:
+    prefix = f"listener.name.{listener}.oauthbearer."
+    # The JWKS is fetched over TLS from the double: its CA, as JAAS options of Kafka's OAuth HTTP client. The
+    # login module also logs the broker in on this listener, with Kafka's unsecured handler; inter-broker is PLAIN,
+    # so that token is never sent: it only needs a subject.
+    jaas_line = (f'{OAUTH_LOGIN_MODULE} required ssl.truststore.location="{identity["ARM_DOUBLE_CA_FILE"]}" '
+                 'ssl.truststore.type="PEM" unsecuredLoginStringClaim_sub="broker";')
+    return {
+        f"{prefix}sasl.server.callback.handler.class": OAUTH_HANDLER_CLASS,
+        f"{prefix}sasl.jaas.config": jaas_line,
+        f"{prefix}connections.max.reauth.ms": str(OAUTH_MAX_REAUTH_MS),
+    }
 
 
 def server_properties(layout: Layout, broker_password: str) -> str:
@@ -390,6 +447,13 @@ def server_properties(layout: Layout, broker_password: str) -> str:
     for listener in ("pods", "local"):
         settings[f"listener.name.{listener}.plain.sasl.server.callback.handler.class"] = AUTH_HANDLER_CLASS
         settings[f"listener.name.{listener}.plain.sasl.jaas.config"] = jaas(layout, broker_password)
+    identity = entra(layout)
+    if identity is not None:
+        settings["sasl.enabled.mechanisms"] = "PLAIN,OAUTHBEARER"
+        settings["sasl.oauthbearer.jwks.endpoint.url"] = identity["ARM_DOUBLE_JWKS_URL"]
+        settings["sasl.oauthbearer.expected.issuer"] = identity["ARM_DOUBLE_ISSUER"]
+        for listener in ("pods", "local"):
+            settings.update(oauth_settings(listener, identity))
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
@@ -433,7 +497,9 @@ def java_command(layout: Layout, main_class: str, *args: str, heap: list[str] | 
     classpath = os.pathsep.join([str(artifacts.broker_lib / "*"), str(artifacts.auth_jar)])
     # Short-lived tools (storage format) start faster with the client compiler and the serial collector.
     tuning = heap or ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-    return ["java", *tuning, "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+    identity = entra(layout)
+    allowed = [f"-D{ALLOWED_URLS_PROPERTY}={identity['ARM_DOUBLE_JWKS_URL']}"] if identity else []
+    return ["java", *tuning, *allowed, "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
             f"-D{SYNC_URL_PROPERTY}={sync_url_file(layout)}",
             f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", classpath, main_class, *args]
 
@@ -557,6 +623,7 @@ def up() -> None:
         raise TestbedError("the broker is not built: run `kafka.py build` first")
     ensure_pod_network()
     generate_pki(layout)
+    trust_arm_double(layout)
     connection_string = seed_credentials(layout)
     write_config(layout)
     pid = running_pid(layout)

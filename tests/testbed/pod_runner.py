@@ -542,6 +542,7 @@ def worker_command(spec: worker_env.WorkerSpec, folder: Path, kafka_env: Mapping
             "/bin/sh", str(folder / "start.sh"),
             "java", *shlex.split(spec.heap_opts), "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}", *trust,
+            *shlex.split(spec.kafka_opts),
             "-cp", str(artifacts.worker_lib / "*"), "org.apache.kafka.connect.cli.ConnectDistributed",
             str(folder / "worker.properties")]
 

@@ -359,3 +359,141 @@ def test_azure_habits_the_modules_must_cope_with(double: ArmDouble, client: Even
         for _attempt in range(50):
             client.namespaces.get(double.resource_group, "sbx-habits-ns")
             time.sleep(0.1)
+
+
+# Microsoft Entra ID and Microsoft.Authorization --------------------------------------------------------------------
+EVENTHUB_ROLES = {"Azure Event Hubs Data Owner": "f526a384-b230-433a-b45c-95f59c4a2dec",
+                  "Azure Event Hubs Data Sender": "2b629674-e913-4c01-ae53-ef4638d8f975",
+                  "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"}
+
+
+def connect_credential(double: ArmDouble, secret: str | None = None) -> ClientSecretCredential:
+    return ClientSecretCredential(double.tenant, double.connect_client_id, secret or double.connect_client_secret,
+                                  authority=double.url, disable_instance_discovery=True, connection_verify=str(double.ca_file))
+
+
+def get_json(double: ArmDouble, path: str) -> Any:
+    context = ssl.create_default_context(cafile=str(double.ca_file))
+    with urllib.request.urlopen(double.url + path, context=context, timeout=10) as response:
+        return json.load(response)
+
+
+def verified_claims(double: ArmDouble, token: str, audience: str) -> dict:
+    """What a resource server does: keys from the jwks_uri of the tenant's OpenID metadata, RS256, issuer, audience."""
+    import jwt  # PyJWT, a dependency of msal  # pylint: disable=import-outside-toplevel
+
+    metadata = get_json(double, f"/{double.tenant}/v2.0/.well-known/openid-configuration")
+    jwks = get_json(double, metadata["jwks_uri"].removeprefix(double.url))
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid))
+    return jwt.decode(token, key.key, algorithms=["RS256"], audience=audience, issuer=metadata["issuer"])
+
+
+def test_tokens_are_signed_jwts_for_the_scopes_resource(double: ArmDouble) -> None:
+    arm = credential(double).get_token(SCOPE)
+    claims = verified_claims(double, arm.token, "https://management.azure.com")
+    assert claims["iss"] == double.issuer == f"{double.url}/{double.tenant}/v2.0"
+    assert (claims["oid"], claims["sub"], claims["appid"], claims["tid"]) == (
+        double.client_object_id, double.client_object_id, double.client_id, double.tenant)
+    assert claims["exp"] - claims["iat"] == 3600 and claims["nbf"] <= time.time()
+    kafka = connect_credential(double).get_token("https://sbx-entra-ns.servicebus.windows.net/.default")
+    claims = verified_claims(double, kafka.token, "https://sbx-entra-ns.servicebus.windows.net")
+    assert (claims["oid"], claims["appid"]) == (double.connect_object_id, double.connect_client_id)
+    with pytest.raises(Exception, match="Signature verification failed"):
+        verified_claims(double, kafka.token[:-6] + ("AAAAAA" if not kafka.token.endswith("AAAAAA") else "BBBBBB"),
+                        "https://sbx-entra-ns.servicebus.windows.net")
+
+
+def test_token_audience_lifetime_and_scope_errors(double: ArmDouble) -> None:
+    kafka_token = connect_credential(double).get_token("https://sbx-entra-ns.servicebus.windows.net/.default").token
+    status, body = raw_call(double, "GET", namespace_path(double, "x") + "?api-version=2026-01-01", token=kafka_token)[:2]
+    assert status == 401 and body["error"]["code"] == "InvalidAuthenticationTokenAudience"
+    expired = double.mint_token("https://management.azure.com", app="operator", lifetime=60, offset=120)
+    status, body = raw_call(double, "GET", namespace_path(double, "x") + "?api-version=2026-01-01", token=expired)[:2]
+    assert status == 401 and body["error"]["code"] == "ExpiredAuthenticationToken"
+    with pytest.raises(ClientAuthenticationError, match="AADSTS500011"):
+        connect_credential(double).get_token("https://storage.azure.com/.default")
+    with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
+        connect_credential(double, secret="not-it").get_token("https://sbx-entra-ns.servicebus.windows.net/.default")
+    double.set_token_lifetime(90)
+    token = connect_credential(double).get_token("https://sbx-other-ns.servicebus.windows.net/.default")
+    assert 80 <= token.expires_on - time.time() <= 91
+    issued = double.tokens_issued()
+    assert issued[-1]["app"] == "connect" and issued[-1]["exp"] - issued[-1]["iat"] == 90
+    assert "access_token" not in issued[-1]
+
+
+def role_client(double: ArmDouble) -> Any:
+    from azure.mgmt.authorization import AuthorizationManagementClient  # pylint: disable=import-outside-toplevel
+
+    return AuthorizationManagementClient(credential(double), double.subscription_id, base_url=double.url, credential_scopes=[SCOPE],
+                                         connection_verify=str(double.ca_file))
+
+
+def test_role_definitions_and_assignments_through_the_sdk(double: ArmDouble, client: EventHubManagementClient) -> None:
+    from azure.mgmt.authorization.models import RoleAssignmentCreateParameters  # pylint: disable=import-outside-toplevel
+
+    create_namespace(client, double, "sbx-roles-ns")
+    scope = namespace_path(double, "sbx-roles-ns")
+    roles = role_client(double)
+    for name, role_id in EVENTHUB_ROLES.items():
+        definition = roles.role_definitions.get(scope, role_id)
+        assert (definition.role_name, definition.role_type, definition.name) == (name, "BuiltInRole", role_id)
+    assert [d.name for d in roles.role_definitions.list(scope, filter="roleName eq 'Azure Event Hubs Data Sender'")] == [
+        EVENTHUB_ROLES["Azure Event Hubs Data Sender"]]
+    sender = f"/subscriptions/{double.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{EVENTHUB_ROLES['Azure Event Hubs Data Sender']}"
+    parameters = RoleAssignmentCreateParameters(role_definition_id=sender, principal_id=double.connect_object_id,
+                                                principal_type="ServicePrincipal")
+    name = "0b7c1a2e-6a43-4a59-9d0e-2f1f3c6b8a11"
+    created = roles.role_assignments.create(scope, name, parameters)
+    assert (created.principal_id, created.role_definition_id, created.scope) == (double.connect_object_id, sender, scope)
+    assert roles.role_assignments.get(scope, name).principal_id == double.connect_object_id
+    listed = list(roles.role_assignments.list_for_scope(scope, filter=f"principalId eq '{double.connect_object_id}'"))
+    assert [a.name for a in listed] == [name]
+    assert list(roles.role_assignments.list_for_scope(scope, filter=f"principalId eq '{double.client_object_id}'")) == []
+    with pytest.raises(HttpResponseError, match="RoleAssignmentExists"):
+        roles.role_assignments.create(scope, "5d0d5b8e-3c1f-4b0e-8f7a-6c9e2d1b4a22", parameters)
+    unknown = RoleAssignmentCreateParameters(role_definition_id=sender, principal_id="11111111-2222-3333-4444-555555555555")
+    with pytest.raises(HttpResponseError, match="PrincipalNotFound"):
+        roles.role_assignments.create(scope, "6e1e6c9f-4d2a-4c1f-9a8b-7d0f3e2c5b33", unknown)
+
+    double.allow_role_assignment_writes(False)
+    with pytest.raises(HttpResponseError, match="AuthorizationFailed") as refused:
+        roles.role_assignments.delete(scope, name)
+    assert refused.value.status_code == 403 and "roleAssignments/delete" in str(refused.value)
+    assert [a.name for a in roles.role_assignments.list_for_scope(scope)] == [name]
+    double.allow_role_assignment_writes(True)
+    assert roles.role_assignments.delete(scope, name).name == name
+    assert roles.role_assignments.delete(scope, name) is None
+    assert double.state()["roleAssignments"] == []
+
+
+def test_role_assignment_at_a_missing_namespace_is_not_found(double: ArmDouble) -> None:
+    path = namespace_path(double, "sbx-missing-ns") + "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
+    status, body = raw_call(double, "GET", path)[:2]
+    assert status == 404 and body["error"]["code"] == "ResourceNotFound"
+    status, body = raw_call(double, "GET", path.replace("2022-04-01", "2026-01-01"))[:2]
+    assert status == 400 and body["error"]["code"] == "InvalidApiVersionParameter"
+
+
+def test_local_auth_off_takes_the_namespaces_connection_strings_from_the_broker(double: ArmDouble,
+                                                                                client: EventHubManagementClient) -> None:
+    create_namespace(client, double, "sbx-local-ns")
+    assert any("sbx-local-ns" in line for line in double.kafka_passwords())
+    client.namespaces.begin_create_or_update(
+        double.resource_group, "sbx-local-ns",
+        EHNamespace(location="westeurope", sku=Sku(name="Standard", tier="Standard"), disable_local_auth=True)).result()
+    assert not any("sbx-local-ns" in line for line in double.kafka_passwords())
+    assert double.namespace("sbx-local-ns")["properties"]["disableLocalAuth"] is True
+
+
+def test_client_secret_basic_as_kafkas_oauth_client_sends_it(double: ArmDouble) -> None:
+    import base64  # pylint: disable=import-outside-toplevel
+
+    pair = base64.b64encode(f"{double.connect_client_id}:{double.connect_client_secret}".encode()).decode()
+    request = urllib.request.Request(f"{double.url}/{double.tenant}/oauth2/v2.0/token", method="POST",
+                                     data=b"grant_type=client_credentials&scope=https%3A%2F%2Fsbx-basic-ns.servicebus.windows.net%2F.default",
+                                     headers={"Authorization": f"Basic {pair}", "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=str(double.ca_file)), timeout=10) as answer:
+        token = json.load(answer)["access_token"]
+    assert verified_claims(double, token, "https://sbx-basic-ns.servicebus.windows.net")["oid"] == double.connect_object_id

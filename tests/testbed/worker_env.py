@@ -23,7 +23,8 @@ of its namespace, so they are unit-tested without a cluster (tests/testbed/unit/
    - Confluent (`cp-kafka-connect`): CONNECT_X becomes x with `___` -> `-`, `__` -> `_`, `_` -> `.`
      (CONNECT_REST_ADVERTISED_HOST_NAME -> rest.advertised.host.name).
    In both, KAFKA_HEAP_OPTS (Debezium: HEAP_OPTS) sets the heap; the testbed's default is smaller
-   than Kafka's 2 GB.
+   than Kafka's 2 GB. KAFKA_OPTS are more JVM options, as kafka-run-class.sh passes them (the
+   OAuth allowed-URLs system property of an Entra ID login, for one).
 3. The testbed then fills what the pod's network gives: `listeners=http://<pod IP>:<port>` and
    `rest.advertised.host.name=<pod IP>` unless the env set them, and `plugin.path` (the testbed's
    plugin folders, FileStream and Debezium PostgreSQL; for Debezium the image's CONNECT_PLUGIN_PATH)
@@ -66,6 +67,7 @@ class WorkerSpec:
     bootstrap_hosts: tuple[str, ...] = field(default=())
     properties_text: str = ""  # worker.properties as the image's start script leaves it
     startup_output: tuple[str, ...] = field(default=())  # what the start script prints before Connect starts
+    kafka_opts: str = ""  # KAFKA_OPTS: JVM options beyond the heap
 
 
 # -------------------------------------------------------------- the kubelet part
@@ -476,7 +478,8 @@ def worker_spec(env: Mapping[str, str], pod_ip: str, plugin_path: str) -> Worker
         properties.setdefault("rest.advertised.host.name", pod_ip)
         properties.setdefault("plugin.path", plugin_path)
         return WorkerSpec(CONFLUENT, properties, env.get("KAFKA_HEAP_OPTS") or DEFAULT_HEAP_OPTS,
-                          bootstrap_hosts(properties["bootstrap.servers"]), render_properties(properties))
+                          bootstrap_hosts(properties["bootstrap.servers"]), render_properties(properties),
+                          kafka_opts=env.get("KAFKA_OPTS", ""))
     # The image's ENV lines come first; the container's env overrides them, as the runtime merges them.
     start = debezium_entrypoint({"CONNECT_PLUGIN_PATH": plugin_path, **env}, pod_ip)
     text = start.properties_text
@@ -487,7 +490,8 @@ def worker_spec(env: Mapping[str, str], pod_ip: str, plugin_path: str) -> Worker
         text += TESTBED_SECTION + f"listeners={escape_property(bound, False)}\n"
         parsed["listeners"] = bound
     return WorkerSpec(DEBEZIUM, parsed, start.env.get("KAFKA_HEAP_OPTS") or DEFAULT_HEAP_OPTS,
-                      bootstrap_hosts(parsed.get("bootstrap.servers", "")), text, start.output)
+                      bootstrap_hosts(parsed.get("bootstrap.servers", "")), text, start.output,
+                      kafka_opts=start.env.get("KAFKA_OPTS", ""))
 
 
 # ------------------------------------------------------------- the file format

@@ -30,6 +30,11 @@ class DoubleConfig:
     latency_ms: int = 0
     token_lifetime: int = 3600
     kafka_credentials: Path | None = None
+    client_object_id: str = ""
+    connect_client_id: str = ""
+    connect_client_secret: str = ""
+    connect_object_id: str = ""
+    pods_host: str = "198.19.255.1"
 
     @property
     def double_dir(self) -> Path:
@@ -38,6 +43,20 @@ class DoubleConfig:
     @property
     def base_url(self) -> str:
         return f"https://{self.host}:{self.port}"
+
+    @property
+    def pods_url(self) -> str:
+        """The same server as the pods' network namespace reaches it: the host end of their veth (pod_runner.py)."""
+        return f"https://{self.pods_host}:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        """The tenant's v2.0 issuer, as the OpenID metadata names it and every token's `iss` carries it."""
+        return f"{self.base_url}/{self.tenant}/v2.0"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/{self.tenant}/discovery/v2.0/keys"
 
     @property
     def metadata_url(self) -> str:
@@ -61,6 +80,15 @@ class DoubleConfig:
             "ARM_DOUBLE_RESOURCE_GROUP": self.resource_group,
             "ARM_DOUBLE_LOCATION": self.location,
             "ARM_DOUBLE_KAFKA_CREDENTIALS": str(self.kafka_credentials_file),
+            "ARM_DOUBLE_CLIENT_OBJECT_ID": self.client_object_id,
+            # Entra ID as the brokers and the pods see it (tests/testbed/arm_double/entra.py).
+            "ARM_DOUBLE_ISSUER": self.issuer,
+            "ARM_DOUBLE_JWKS_URL": self.jwks_url,
+            "ARM_DOUBLE_PODS_URL": self.pods_url,
+            # Connect's own app registration: what a platform team hands the workers for Entra ID logins.
+            "ARM_DOUBLE_CONNECT_CLIENT_ID": self.connect_client_id,
+            "ARM_DOUBLE_CONNECT_CLIENT_SECRET": self.connect_client_secret,
+            "ARM_DOUBLE_CONNECT_OBJECT_ID": self.connect_object_id,
         }
 
 
@@ -73,6 +101,11 @@ def settle_principal(config: DoubleConfig) -> None:
         "tenant": str(uuid.uuid4()),
         "client_id": str(uuid.uuid4()),
         "client_secret": secrets.token_urlsafe(30),
+        "client_object_id": str(uuid.uuid4()),
+        "connect_client_id": str(uuid.uuid4()),
+        # Entra's generated secrets hold '~', '.', '_' and '-': the JAAS line and the env files must carry them.
+        "connect_client_secret": secrets.token_urlsafe(30).replace("-", "~", 2),
+        "connect_object_id": str(uuid.uuid4()),
     }
     for field, fresh in generated.items():
         if not getattr(config, field):

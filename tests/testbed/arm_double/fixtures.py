@@ -60,6 +60,12 @@ class ArmDouble:
         self.client_secret = self.env["AZURE_SECRET"]
         self.resource_group = self.env["ARM_DOUBLE_RESOURCE_GROUP"]
         self.kafka_credentials = Path(self.env["ARM_DOUBLE_KAFKA_CREDENTIALS"])
+        self.client_object_id = self.env["ARM_DOUBLE_CLIENT_OBJECT_ID"]
+        self.issuer = self.env["ARM_DOUBLE_ISSUER"]
+        self.jwks_url = self.env["ARM_DOUBLE_JWKS_URL"]
+        self.connect_client_id = self.env["ARM_DOUBLE_CONNECT_CLIENT_ID"]
+        self.connect_client_secret = self.env["ARM_DOUBLE_CONNECT_CLIENT_SECRET"]
+        self.connect_object_id = self.env["ARM_DOUBLE_CONNECT_OBJECT_ID"]
         self._context = ssl.create_default_context(cafile=str(self.ca_file))
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
@@ -127,8 +133,26 @@ class ArmDouble:
         """The connection strings the testbed broker accepts right now."""
         return self.kafka_credentials.read_text(encoding="utf-8").splitlines() if self.kafka_credentials.exists() else []
 
+    def set_token_lifetime(self, seconds: int) -> None:
+        """Seconds the access tokens issued from now on live (reset() restores the start value)."""
+        self.control("PUT", "token-lifetime", {"seconds": seconds})
+
+    def mint_token(self, aud: str, app: str = "connect", lifetime: int = 3600, offset: float = 0, iss: str | None = None) -> str:
+        """A signed access token of our own making: wrong audience, issued `offset` seconds ago (expired), another issuer."""
+        body = {"aud": aud, "app": app, "lifetime": lifetime, "offset": offset, **({"iss": iss} if iss else {})}
+        return self.control("POST", "mint-token", body)["access_token"]
+
+    def tokens_issued(self) -> list[dict]:
+        """Every access token issued (app, client_id, aud, iat, exp; never the token), oldest first."""
+        return self.control("GET", "tokens")
+
+    def allow_role_assignment_writes(self, allowed: bool) -> None:
+        """False: the caller may read role assignments but not create or delete them (403 AuthorizationFailed)."""
+        self.control("PUT", "role-assignment-writes", {"allowed": allowed})
+
     def reset(self) -> None:
-        """Wipe every resource (the default resource group stays), faults, latency, LRO delay and failure; keeps tokens."""
+        """Wipe every resource (the default resource group stays) and role assignment, faults, latency, LRO delay,
+        failure, token lifetime and role-assignment denial; tokens already issued stay valid."""
         self.control("POST", "reset")
 
     def stop(self) -> None:

@@ -7,7 +7,10 @@ Two directions, both run by the double:
   once after a change from Kafka): every event hub of a Kafka-capable namespace (Standard, Premium; not
   being deleted) is a topic with the hub's partition count, `cleanup.policy`, `retention.ms`; a topic
   whose hub went away is deleted; every namespace-level SAS rule is the principal
-  `User:<namespace>/<rule>` with ACLs for its rights on its namespace's topics only (see `rule_acls`).
+  `User:<namespace>/<rule>` with ACLs for its rights on its namespace's topics only (see `rule_acls`), unless
+  the namespace's local auth is disabled; every Entra ID principal with an Event Hubs data role covering the
+  namespace is `User:<namespace>/<object id>` with the role's rights (authorization.py), the principal the
+  broker's OAUTHBEARER handler (tests/testbed/java) names for a token whose audience is that namespace.
 - Kafka → ARM: the broker's CreateTopicPolicy and AlterConfigPolicy (tests/testbed/java) ask this
   module over a loopback HTTP endpoint, whose URL is written to `<state>/arm/kafka-sync.url`, whether a
   Manage client's CreateTopics / AlterConfigs may happen; the answer is the double's own event hub
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import eventhub_rules as rules
+from .authorization import namespace_rights
 from .config import write_private_file
 from .errors import ArmError
 
@@ -156,9 +160,11 @@ def desired_state(state: dict) -> Desired:
         desired.topics[name] = {"partitions": hub["partitionCount"], "configs": topic_configs(hub)}
         owned[key].append(name)
     for namespace in namespaces:
+        key = namespace["name"].lower()
+        for object_id, rights in namespace_rights(state, namespace).items():
+            desired.acls |= rule_acls(key, {"name": object_id, "rights": sorted(rights)}, owned[key])
         if namespace["properties"].get("disableLocalAuth"):
             continue
-        key = namespace["name"].lower()
         for rule in namespace["authorizationRules"].values():
             desired.acls |= rule_acls(key, rule, owned[key])
     return desired

@@ -527,7 +527,10 @@ class Provider:
                 rendered["eventhubs"].append(hub_rendered)
             namespaces.append(rendered)
         groups = [resources.resource_group_json(self.subscription, g) for g in self.store.state["resourceGroups"].values()]
-        return {"subscriptionId": self.subscription, "resourceGroups": groups, "namespaces": namespaces}
+        assignments = [{"name": a["name"], "scope": a["scope"], "roleDefinitionId": a["roleDefinitionId"],
+                        "principalId": a["principalId"]} for a in self.store.state.get("roleAssignments", {}).values()]
+        return {"subscriptionId": self.subscription, "resourceGroups": groups, "namespaces": namespaces,
+                "roleAssignments": assignments}
 
 
 def normalized_location(location: str) -> str:

@@ -2,6 +2,7 @@
 """The HTTPS server of the ARM test double: identity endpoints, cloud metadata, ARM routes and `/_double/` controls."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import ssl
@@ -14,8 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 from . import kafka_sync
+from .authorization import AUTHORIZATION_API_VERSIONS, Authorization
 from .config import CLOUD_NAME, DoubleConfig
 from .controls import Controls, Fault
+from .entra import (JWT_BEARER, MANAGEMENT_AUDIENCES, App, SigningKey, TokenError, access_token_claims,
+                    scope_resource)
 from .errors import ArmError
 from .provider import Provider, Reply
 from .store import Store
@@ -31,6 +35,9 @@ NS = RG + r"/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+)"
 EH = NS + r"/eventhubs/(?P<eh>[^/]+)"
 RULE = r"/authorizationrules/(?P<rule>[^/]+)"
 CG = EH + r"/consumergroups/(?P<cg>[^/]+)"
+# Role assignments and definitions at the subscription, a resource group or a namespace.
+AUTHZ_SCOPE = SUB + r"(?:/resourcegroups/(?P<rg>[^/]+)(?:/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+))?)?"
+AUTHZ = AUTHZ_SCOPE + r"/providers/microsoft\.authorization"
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Call:
     body: Any
     api_version: str
     groups: dict[str, str]
+    caller: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> str:
         return self.groups[key]
@@ -50,6 +58,22 @@ class Call:
 
 
 Route = tuple[str, "re.Pattern[str]", Callable[[Call], Reply]]
+
+
+def authorization_routes(a: Authorization) -> list[Route]:
+    def r(method: str, pattern: str, handler: Callable[[Call], Reply]) -> Route:
+        return method, re.compile(f"^{pattern}$", re.IGNORECASE), handler
+
+    assignment = AUTHZ + r"/roleassignments/(?P<name>[^/]+)"
+    definition = AUTHZ + r"/roledefinitions/(?P<role>[^/]+)"
+    return [
+        r("GET", AUTHZ + "/roleassignments", lambda c: a.list_assignments(c["sub"], c.get("rg"), c.get("ns"), c.query)),
+        r("GET", assignment, lambda c: a.get_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"])),
+        r("PUT", assignment, lambda c: a.put_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"], c.body, c.caller or {})),
+        r("DELETE", assignment, lambda c: a.delete_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"], c.caller or {})),
+        r("GET", AUTHZ + "/roledefinitions", lambda c: a.list_role_definitions(c["sub"], c.get("rg"), c.get("ns"), c.query)),
+        r("GET", definition, lambda c: a.get_role_definition(c["sub"], c.get("rg"), c.get("ns"), c["role"])),
+    ]
 
 
 def arm_routes(p: Provider) -> list[Route]:
@@ -104,6 +128,21 @@ class Identity:
     def __init__(self, config: DoubleConfig, store: Store) -> None:
         self.config = config
         self.store = store
+        self.key = SigningKey(config.double_dir)
+        self.apps = {app.client_id: app for app in (
+            App("operator", config.client_id, config.client_secret, config.client_object_id),
+            App("connect", config.connect_client_id, config.connect_client_secret, config.connect_object_id))}
+        # Seconds an access token lives (control `token-lifetime`; the testbed shortens it to prove refresh).
+        self.lifetime = config.token_lifetime
+        self.issued: list[dict[str, Any]] = []
+        self.issued_lock = threading.Lock()
+
+    def principals(self) -> dict[str, str]:
+        return {app.object_id.lower(): app.name for app in self.apps.values()}
+
+    def jwks(self, tenant: str) -> dict:
+        self.known_tenant(tenant)
+        return self.key.jwks()
 
     def known_tenant(self, tenant: str) -> None:
         if tenant.lower() not in (self.config.tenant.lower(), "organizations", "common"):
@@ -142,34 +181,78 @@ class Identity:
         self.known_tenant(tenant)
         if form.get("grant_type") != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
-        if form.get("client_id") != self.config.client_id:
+        app = self.apps.get(form.get("client_id") or "")
+        if app is None:
             raise OAuthError(
                 400, "unauthorized_client",
                 f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found in the directory '{tenant}'.",
             )
-        if form.get("client_secret") != self.config.client_secret:
+        if form.get("client_assertion_type") == JWT_BEARER:
+            raise OAuthError(
+                401, "invalid_client",
+                f"AADSTS70021: No matching federated identity record found for presented assertion. The app '{app.client_id}' "
+                "of the ARM test double has no federated identity credentials.",
+            )
+        if form.get("client_secret") != app.client_secret:
             raise OAuthError(
                 401, "invalid_client",
                 f"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
-                f"value, not the client secret ID, for a secret added to app '{self.config.client_id}'.",
+                f"value, not the client secret ID, for a secret added to app '{app.client_id}'.",
             )
-        token, lifetime = self.store.issue_token()
-        return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}
+        scope = form.get("scope", "")
+        resource = scope_resource(scope)
+        if resource is None:
+            raise OAuthError(
+                400, "invalid_scope" if "/.default" not in scope else "invalid_resource",
+                f"AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows must have a scope "
+                "value with /.default suffixed to the resource identifier (application ID URI)."
+                if "/.default" not in scope else
+                f"AADSTS500011: The resource principal named {scope[:-len('/.default')]} was not found in the tenant named "
+                f"{tenant}. This can happen if the application has not been installed by the administrator of the tenant.",
+            )
+        lifetime = self.lifetime
+        claims = access_token_claims(self.config.issuer, self.config.tenant, app, resource, lifetime)
+        with self.issued_lock:
+            self.issued.append({"client_id": app.client_id, "app": app.name, "aud": resource, "iat": claims["iat"],
+                                "exp": claims["exp"]})
+            del self.issued[:-1000]
+        return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": self.key.sign(claims)}
 
-    def check_bearer(self, header: str | None) -> None:
+    def mint(self, request: dict[str, Any]) -> str:
+        """A test control: a token for `app` and `aud` with `lifetime` seconds from `offset` seconds ago (expired ones too)."""
+        app = next(a for a in self.apps.values() if a.name == request.get("app", "connect"))
+        now = time.time() - float(request.get("offset", 0))
+        claims = access_token_claims(request.get("iss", self.config.issuer), self.config.tenant, app, request["aud"],
+                                     int(request.get("lifetime", self.lifetime)), now)
+        return self.key.sign(claims)
+
+    def check_bearer(self, header: str | None) -> dict[str, Any]:
+        """The claims of a valid ARM bearer token; ArmError 401 as ARM answers it otherwise."""
         if not header or not header.lower().startswith("bearer "):
             raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
                            {"WWW-Authenticate": self.challenge("invalid_token", "The authentication failed because of missing 'Authorization' header.")})
-        expiry = self.store.token_expiry(header[7:].strip())
-        if expiry is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
-                           {"WWW-Authenticate": self.challenge("invalid_token", "The access token is invalid.")})
-        if expiry < time.time():
+        try:
+            claims = self.key.verify(header[7:].strip())
+        except TokenError as error:
+            raise ArmError(401, error.code, error.message,
+                           {"WWW-Authenticate": self.challenge("invalid_token", error.message)}) from error
+        if claims.get("iss") != self.config.issuer:
+            raise ArmError(401, "InvalidAuthenticationTokenTenant", f"The access token is from the wrong issuer '{claims.get('iss')}'.",
+                           {"WWW-Authenticate": self.challenge("invalid_token", "The access token is from the wrong issuer.")})
+        if claims.get("aud") not in MANAGEMENT_AUDIENCES:
+            allowed = ",".join(f"'{a}'" for a in MANAGEMENT_AUDIENCES)
+            message = (f"The access token has been obtained for wrong audience or resource '{claims.get('aud')}'. "
+                       f"It should exactly match with one of the allowed audiences {allowed}.")
+            raise ArmError(401, "InvalidAuthenticationTokenAudience", message,
+                           {"WWW-Authenticate": self.challenge("invalid_token", "The access token has the wrong audience.")})
+        expiry = float(claims.get("exp", 0))
+        if expiry <= time.time():
             now = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
             expired = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(expiry))
             raise ArmError(401, "ExpiredAuthenticationToken",
                            f"The access token expiry UTC time '{expired}' is earlier than current UTC time '{now}'.",
                            {"WWW-Authenticate": self.challenge("invalid_token", "The access token has expired.")})
+        return claims
 
     def challenge(self, error: str, description: str) -> str:
         return f'Bearer authorization_uri="{self.config.base_url}/", error="{error}", error_description="{description}"'
@@ -182,6 +265,19 @@ class OAuthError(Exception):
         self.body = {"error": error, "error_description": description, "error_codes": [int(description[6:].split(":")[0])],
                      "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()), "trace_id": str(uuid.uuid4()),
                      "correlation_id": str(uuid.uuid4())}
+
+
+def basic_client_credentials(header: str | None) -> dict[str, str]:
+    """client_secret_basic: the client id and secret in `Authorization: Basic`, as Kafka's OAuth client sends them
+    (URL-encoded first when sasl.oauthbearer.header.urlencode is on)."""
+    if not header or not header.lower().startswith("basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    client_id, _colon, secret = decoded.partition(":")
+    return {"client_id": urllib.parse.unquote(client_id), "client_secret": urllib.parse.unquote(secret)}
 
 
 def cloud_metadata(config: DoubleConfig, api_version: str) -> Any:
@@ -228,21 +324,48 @@ class DoubleServer(ThreadingHTTPServer):
         self.store = Store(config)
         self.provider = Provider(self.store)
         self.identity = Identity(config, self.store)
+        self.authorization = Authorization(self.provider, self.identity.principals())
         self.controls = Controls(latency_ms=config.latency_ms)
-        self.routes = arm_routes(self.provider)
+        self.routes = arm_routes(self.provider) + authorization_routes(self.authorization)
         self.stopping = threading.Event()
         super().__init__((config.host, config.port), DoubleHandler)
         tls = ensure_certificates(config.double_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(tls.server_cert), str(tls.server_key))
+        self.tls_context = context
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.store.write_kafka_credentials()
         threading.Thread(target=self.store.run_ticker, args=(self.stopping,), daemon=True).start()
+        threading.Thread(target=self.serve_pods, daemon=True, name="pods-listener").start()
         kafka_sync.start(self)
+
+    def serve_pods(self) -> None:
+        """The same endpoints on the host end of the pods' veth, once it exists: Connect workers fetch their tokens
+        there (the pod network namespace cannot reach 127.0.0.1). Its address appears when the broker starts."""
+        while not self.stopping.is_set():
+            try:
+                pods = PodsServer(self)
+            except OSError:
+                self.stopping.wait(1.0)
+                continue
+            pods.serve_forever(poll_interval=0.5)
+            return
 
     def server_close(self) -> None:
         self.stopping.set()
         super().server_close()
+
+
+class PodsServer(ThreadingHTTPServer):
+    """A second listening socket of the same double (same state, same handlers)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, main: DoubleServer) -> None:
+        super().__init__((main.config.pods_host, main.config.port), DoubleHandler)
+        self.socket = main.tls_context.wrap_socket(self.socket, server_side=True)
+        self.main = main
 
 
 class DoubleHandler(BaseHTTPRequestHandler):
@@ -250,6 +373,11 @@ class DoubleHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body leave in two writes; with Nagle on, keep-alive clients wait ~40 ms for a delayed ACK.
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        # Requests on the pods' listener act on the one double behind both sockets.
+        self.server = getattr(self.server, "main", self.server)
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         """The request log under /_double/requests replaces http.server's stderr lines."""
@@ -313,13 +441,15 @@ class DoubleHandler(BaseHTTPRequestHandler):
         return reply.status
 
     def answer_arm(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
-        self.server.identity.check_bearer(self.headers.get("Authorization"))
+        caller = self.server.identity.check_bearer(self.headers.get("Authorization"))
         api_version = query.get("api-version", "")
         if not api_version:
             raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
-        eventhub = "/providers/microsoft.eventhub/" in path.lower()
-        if (eventhub and api_version not in EVENTHUB_API_VERSIONS) or not API_VERSION_FORMAT.match(api_version):
-            supported = ",".join(EVENTHUB_API_VERSIONS)
+        authorization = "/providers/microsoft.authorization/" in path.lower()
+        eventhub = "/providers/microsoft.eventhub/" in path.lower() and not authorization
+        versions = AUTHORIZATION_API_VERSIONS if authorization else EVENTHUB_API_VERSIONS
+        if ((eventhub or authorization) and api_version not in versions) or not API_VERSION_FORMAT.match(api_version):
+            supported = ",".join(versions)
             raise ArmError(400, "InvalidApiVersionParameter", f"The api-version '{api_version}' is invalid. The supported versions are '{supported}'.")
         try:
             body = json.loads(raw) if raw.strip() else None
@@ -333,7 +463,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
                 allowed.append(route_method)
                 if route_method == method:
                     with self.server.store.lock:
-                        return handler(Call(method, path, query, body, api_version, match.groupdict()))
+                        return handler(Call(method, path, query, body, api_version, match.groupdict(), caller))
         if allowed:
             raise ArmError(405, "MethodNotAllowed", f"The requested method '{method}' is not allowed for this resource.")
         raise ArmError(404, "InvalidResourceType", f"The resource type could not be found for path '{path}' and api version '{api_version}'.")
@@ -347,8 +477,11 @@ class DoubleHandler(BaseHTTPRequestHandler):
             return Reply(200, identity.instance_discovery())
         if method == "GET" and path.endswith("/.well-known/openid-configuration") and len(parts) in (3, 4):
             return Reply(200, identity.openid_configuration(parts[0], "v2.0" if parts[1] == "v2.0" else ""))
+        if method == "GET" and len(parts) in (3, 4) and parts[1] == "discovery" and parts[-1] == "keys":
+            return Reply(200, identity.jwks(parts[0]))
         if method == "POST" and len(parts) >= 3 and parts[1] == "oauth2" and parts[-1] == "token":
             form = dict(urllib.parse.parse_qsl(raw.decode("utf-8")))
+            form.update(basic_client_credentials(self.headers.get("Authorization")))
             return Reply(200, identity.token(parts[0], form))
         raise ArmError(404, "NotFound", f"No such endpoint: {method} {path}")
 
@@ -379,6 +512,8 @@ class DoubleHandler(BaseHTTPRequestHandler):
             server.config.lro_delay = server.default_lro_delay
             server.provider.fail_next_lro = False
             server.provider.omitted_fields = set()
+            server.identity.lifetime = server.config.token_lifetime
+            server.authorization.writes_allowed = True
             self.send_json(200, {})
         elif key == ("PUT", "/_double/latency"):
             server.controls.latency_ms = int(body.get("ms", 0))
@@ -401,6 +536,17 @@ class DoubleHandler(BaseHTTPRequestHandler):
         elif key == ("PUT", "/_double/omit-fields"):
             server.provider.omitted_fields = set(body.get("fields") or [])
             self.send_json(200, {"fields": sorted(server.provider.omitted_fields)})
+        elif key == ("PUT", "/_double/token-lifetime"):
+            server.identity.lifetime = int(body.get("seconds", server.config.token_lifetime))
+            self.send_json(200, {"seconds": server.identity.lifetime})
+        elif key == ("POST", "/_double/mint-token"):
+            self.send_json(200, {"access_token": server.identity.mint(body)})
+        elif key == ("GET", "/_double/tokens"):
+            with server.identity.issued_lock:
+                self.send_json(200, list(server.identity.issued))
+        elif key == ("PUT", "/_double/role-assignment-writes"):
+            server.authorization.writes_allowed = bool(body.get("allowed", True))
+            self.send_json(200, {"allowed": server.authorization.writes_allowed})
         elif key == ("POST", "/_double/fail-next-lro"):
             server.provider.fail_next_lro = True
             self.send_json(200, {})

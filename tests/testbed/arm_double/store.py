@@ -1,10 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The test double's state: resources in a JSON file rewritten atomically after each change, bearer tokens,
+"""The test double's state: resources (role assignments too) in a JSON file rewritten atomically after each change,
 long-running operations that finish on a clock, and the Kafka credentials file the testbed broker reads."""
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 import uuid
@@ -17,7 +16,7 @@ from .resources import connection_string
 def empty_state(config: DoubleConfig) -> dict[str, Any]:
     now = time.time()
     group = {"name": config.resource_group, "location": config.location, "tags": {}, "createdAt": now}
-    return {"resourceGroups": {config.resource_group.lower(): group}, "namespaces": {}, "operations": {}, "tokens": {}}
+    return {"resourceGroups": {config.resource_group.lower(): group}, "namespaces": {}, "operations": {}, "roleAssignments": {}}
 
 
 class Store:
@@ -39,27 +38,9 @@ class Store:
 
     def reset(self) -> None:
         with self.lock:
-            tokens = self.state["tokens"]
             self.state = empty_state(self.config)
-            self.state["tokens"] = tokens
             self.save()
             self.write_kafka_credentials()
-
-    # Tokens -------------------------------------------------------------------------------------------
-    def issue_token(self) -> tuple[str, int]:
-        with self.lock:
-            now = time.time()
-            tokens = self.state["tokens"]
-            for token in [t for t, expiry in tokens.items() if expiry < now]:
-                del tokens[token]
-            token = secrets.token_urlsafe(48)
-            tokens[token] = now + self.config.token_lifetime
-            self.save()
-            return token, self.config.token_lifetime
-
-    def token_expiry(self, token: str) -> float | None:
-        with self.lock:
-            return self.state["tokens"].get(token)
 
     # Operations ---------------------------------------------------------------------------------------
     def start_operation(self, namespace: dict, kind: str, fail: bool = False) -> str:

@@ -71,3 +71,31 @@ def test_kafka_topic_configs_become_a_hub_body() -> None:
     current = hub("orders", 1, 2, "Delete", 48)
     assert kafka_sync.hub_properties(2, {}, current)["properties"]["retentionDescription"] == {
         "cleanupPolicy": "Delete", "retentionTimeInHours": 48}
+
+
+def role_assignment(scope: str, role_id: str, principal: str) -> dict:
+    return {"scope": scope, "principalId": principal,
+            "roleDefinitionId": f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{role_id}"}
+
+
+def test_entra_role_assignments_are_acls_and_local_auth_off_drops_the_sas_rules() -> None:
+    sender, receiver, owner = ("2b629674-e913-4c01-ae53-ef4638d8f975", "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
+                               "f526a384-b230-433a-b45c-95f59c4a2dec")
+    entra_only = namespace("ns-entra", 1, [hub("orders", 2)])
+    entra_only["properties"]["disableLocalAuth"] = True
+    other = namespace("ns-other", 3, [hub("other", 4)])
+    for item in (entra_only, other):
+        item["resourceGroup"] = "rg"
+    base = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.EventHub/namespaces/"
+    state = {"namespaces": {"ns-entra": entra_only, "ns-other": other}, "roleAssignments": {
+        "a": role_assignment(base + "ns-entra", sender, "oid-1"),
+        "b": role_assignment(base + "ns-entra", receiver, "oid-1"),
+        "c": role_assignment("/subscriptions/sub/resourceGroups/rg", owner, "oid-2"),
+    }}
+    acls = kafka_sync.desired_state(state).acls
+    assert {acl[4] for acl in acls if acl[3] == "User:ns-entra/oid-1" and acl[1] == "orders"} == {"READ", "WRITE", "DESCRIBE"}
+    assert not any(acl[3] == "User:ns-other/oid-1" for acl in acls)
+    assert ("TOPIC", "*", "LITERAL", "User:ns-entra/oid-2", "CREATE") in acls
+    assert ("TOPIC", "other", "LITERAL", "User:ns-other/oid-2", "DELETE") in acls
+    assert not any(acl[3] == "User:ns-entra/Root" for acl in acls)
+    assert any(acl[3] == "User:ns-other/Root" for acl in acls)

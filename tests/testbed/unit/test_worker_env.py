@@ -242,3 +242,14 @@ def test_rendered_properties_round_trip() -> None:
     text = worker_env.render_properties(properties)
     assert java_properties_load(text) == properties
     assert text.isascii()
+
+
+def test_kafka_opts_reach_the_worker_jvm_as_the_images_pass_them() -> None:
+    allowed = "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=https://login.example/t/oauth2/v2.0/token"
+    assert worker_env.worker_spec(debezium_env(KAFKA_OPTS=allowed), POD_IP, PLUGINS).kafka_opts == allowed
+    confluent = {"CONNECT_BOOTSTRAP_SERVERS": "ns1.servicebus.windows.net:9093", "CONNECT_GROUP_ID": "g",
+                 "CONNECT_CONFIG_STORAGE_TOPIC": "c", "CONNECT_OFFSET_STORAGE_TOPIC": "o", "CONNECT_STATUS_STORAGE_TOPIC": "s",
+                 "CONNECT_KEY_CONVERTER": worker_env.JSON_CONVERTER, "CONNECT_VALUE_CONVERTER": worker_env.JSON_CONVERTER,
+                 "KAFKA_OPTS": allowed}
+    assert worker_env.worker_spec(confluent, POD_IP, PLUGINS).kafka_opts == allowed
+    assert worker_env.worker_spec(debezium_env(), POD_IP, PLUGINS).kafka_opts == ""

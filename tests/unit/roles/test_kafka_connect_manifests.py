@@ -30,6 +30,19 @@ JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required userna
         'password="%s";' % SECRET)
 CONNECTION = {"bootstrap_servers": "ns.servicebus.windows.net:9093", "security_protocol": "SASL_SSL",
               "sasl_mechanism": "PLAIN", "sasl_jaas_config": JAAS}
+# What the eventhub role publishes with eventhub_kafka_auth=entra (plugins/module_utils/_entra.py)
+TOKEN_URL = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+ENTRA_SECRET = "Qx8~entra.s3cr3t_value"
+ENTRA_JAAS = ('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required '
+              'clientId="6f1c3a7e-0d2b-4c55-9b7e-1a2b3c4d5e6f" clientSecret="%s" '
+              'scope="https://ns.servicebus.windows.net/.default";' % ENTRA_SECRET)
+ENTRA_CONNECTION = {"bootstrap_servers": "ns.servicebus.windows.net:9093", "security_protocol": "SASL_SSL",
+                    "sasl_mechanism": "OAUTHBEARER", "sasl_jaas_config": ENTRA_JAAS,
+                    "sasl_oauthbearer_token_endpoint_url": TOKEN_URL,
+                    "sasl_oauthbearer_scope": "https://ns.servicebus.windows.net/.default",
+                    "sasl_login_callback_handler_class":
+                        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+                    "jvm_options": "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + TOKEN_URL}
 
 RENDER_CASES: Dict[str, Dict[str, Any]] = {
     "file": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_bootstrap_servers": "ignored:9093",
@@ -53,6 +66,7 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
     "seed-probes": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_startup_probe": {"enabled": False},
                     "kafka_connect_readiness_probe": {"initial_delay_seconds": 40},
                     "kafka_connect_liveness_probe": {"initial_delay_seconds": 60}},
+    "entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION},
 }
 
 BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
@@ -84,6 +98,8 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                                 "kafka_connect_namespace_pod_security"),
     "unknown credentials mode": ({"kafka_connect_credentials_from": "vault"}, "kafka_connect_credentials_from"),
     "replicas as text": ({"kafka_connect_replicas": "three"}, "kafka_connect_replicas"),
+    "OAUTHBEARER without a token endpoint": ({"kafka_connect_kafka_connection": dict(
+        ENTRA_CONNECTION, sasl_oauthbearer_token_endpoint_url="")}, "needs sasl_oauthbearer_token_endpoint_url"),
 }
 BASE = {"kafka_connect_bootstrap_servers": "broker:9093", "kafka_connect_sasl_password": "pw"}
 
@@ -328,3 +344,24 @@ def test_the_seed_probes_come_back_without_the_startup_probe(rendered):
     # a partial dict overrides only what it names
     assert probes["readinessProbe"]["initialDelaySeconds"] == 40 and probes["readinessProbe"]["periodSeconds"] == 10
     assert probes["livenessProbe"]["initialDelaySeconds"] == 60 and probes["livenessProbe"]["failureThreshold"] == 10
+def test_entra_workers_log_in_with_kafkas_oauth_handlers_and_the_secret_stays_in_the_secret(rendered):
+    case = rendered["entra"]
+    properties = debezium_start_script(case)
+    for prefix in ("", "producer.", "consumer.", "admin."):
+        assert properties[prefix + "sasl.mechanism"] == "OAUTHBEARER"
+        assert properties[prefix + "sasl.login.callback.handler.class"] == (
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler")
+        assert properties[prefix + "sasl.oauthbearer.token.endpoint.url"] == TOKEN_URL
+        assert properties[prefix + "sasl.jaas.config"] == "${file:%s:%s}" % (CREDENTIALS_FILE, prefix + "sasl.jaas.config")
+    assert one(case, "ConfigMap")["data"]["KAFKA_OPTS"] == "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + TOKEN_URL
+    text = base64.b64decode(one(case, "Secret")["data"]["kafka.properties"]).decode()
+    assert "sasl.jaas.config=" + ENTRA_JAAS + "\n" in text
+    for obj in case["objects"] + [case["namespace"]]:
+        assert ENTRA_SECRET not in json.dumps(obj), obj["kind"]
+
+
+def test_switching_the_connection_from_sas_to_entra_rolls_the_workers(rendered):
+    def checksums(case):
+        return one(rendered[case], "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    # the same role defaults, only the connection differs: the Secret's checksum in the pod template moves
+    assert checksums("one-replica-one-node")["checksum/secret"] != checksums("entra")["checksum/secret"]

@@ -20,15 +20,20 @@ from ansible_collections.streamops.eventhub_connect.plugins.modules import (  # 
     eventhub_authorization_rule,
     eventhub_info,
     eventhub_namespace,
+    eventhub_role_assignment,
 )
 
 MODULES = {"eventhub": eventhub, "eventhub_namespace": eventhub_namespace,
-           "eventhub_authorization_rule": eventhub_authorization_rule, "eventhub_info": eventhub_info}
+           "eventhub_authorization_rule": eventhub_authorization_rule, "eventhub_info": eventhub_info,
+           "eventhub_role_assignment": eventhub_role_assignment}
 BASE: Dict[str, Dict[str, Any]] = {
     "eventhub": {"namespace_name": "contoso-ehns", "resource_group": "rg", "name": "orders"},
     "eventhub_namespace": {"name": "contoso-ehns", "resource_group": "rg", "location": "westeurope"},
     "eventhub_authorization_rule": {"name": "kafka", "namespace_name": "contoso-ehns", "resource_group": "rg"},
     "eventhub_info": {"namespace_name": "contoso-ehns", "resource_group": "rg"},
+    "eventhub_role_assignment": {"namespace_name": "contoso-ehns", "resource_group": "rg",
+                                 "principal_id": "6f1c3a7e-0d2b-4c55-9b7e-1a2b3c4d5e6f",
+                                 "roles": ["Azure Event Hubs Data Sender"]},
 }
 
 # (module, options over BASE, words the message must hold: the field and what is allowed)
@@ -77,6 +82,9 @@ BAD_INPUTS: List[Tuple[str, Dict[str, Any], Tuple[str, ...]]] = [
     ("eventhub_authorization_rule", {"resource_group": ""}, ("resource_group", "1-90")),
     ("eventhub_authorization_rule", {"eventhub_name": ""}, ("event hub name", "1-256")),
     ("eventhub_authorization_rule", {"rights": []}, ("rights must name at least one of Listen, Send, Manage",)),
+    ("eventhub_role_assignment", {"principal_id": "connect-app"}, ("principal_id must be the principal's object id", "GUID")),
+    ("eventhub_role_assignment", {"roles": []}, ("roles must name at least one of", "Azure Event Hubs Data Owner")),
+    ("eventhub_role_assignment", {"namespace_name": "x"}, ("namespace name", "6-50")),
     ("eventhub_authorization_rule", {"rights": ["Manage"]}, ("Manage right needs Listen and Send",)),
     ("eventhub_info", {"namespace_name": ""}, ("namespace name", "6-50")),
     ("eventhub_info", {"resource_group": "  "}, ("resource_group", "1-90")),
@@ -105,7 +113,9 @@ def no_azure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     for module in MODULES.values():
-        monkeypatch.setattr(module, "eventhub_client", no_client)
+        for factory in ("eventhub_client", "authorization_client"):
+            if hasattr(module, factory):
+                monkeypatch.setattr(module, factory, no_client)
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
 
 
