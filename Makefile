@@ -22,7 +22,7 @@ LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$lin
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
-        testbed-up testbed-down testbed-status test-testbed molecule demo bench clean
+        testbed-up testbed-down testbed-status test-testbed molecule demo bench bench-faults clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -89,7 +89,10 @@ demo: testbed-up ## Start the testbed, run site.yml (Debezium on PostgreSQL), sh
 	$(LOAD_TESTBED_ENV); $(BIN)/python tests/testbed/cdc_demo.py
 
 bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run)
-	$(LOAD_TESTBED_ENV); for b in bench/*.py; do $(BIN)/python $$b; done
+	$(LOAD_TESTBED_ENV); for b in bench/*.py; do [ "$$b" = bench/faults.py ] || $(BIN)/python $$b; done
+
+bench-faults: testbed-up ## Fault bench: rolling updates, node loss, killed and hung workers under CDC load (FAULTS=a,b to pick)
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/faults.py $(if $(FAULTS),--faults $(FAULTS))
 
 clean: testbed-down ## Remove generated state (keeps the build cache)
 	rm -rf tests/output
