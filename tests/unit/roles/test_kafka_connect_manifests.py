@@ -50,6 +50,13 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                        "kafka_connect_namespace_pod_security": False},
     "quantities": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_memory_limit": "1.5Gi",
                    "kafka_connect_heap_percent": 40},
+    "statefulset": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
+                    "kafka_connect_replicas": 2, "kafka_connect_namespace": "kc",
+                    "kafka_connect_pre_stop_sleep_seconds": 0,
+                    "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0}},
+    "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
+                              "kafka_connect_image_convention": "confluent",
+                              "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
 }
 
 BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
@@ -125,7 +132,8 @@ def one(case: Dict[str, Any], kind: str) -> Dict[str, Any]:
 
 
 def container(case: Dict[str, Any]) -> Dict[str, Any]:
-    return one(case, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    kind = "StatefulSet" if objects(case, "StatefulSet") else "Deployment"
+    return one(case, kind)["spec"]["template"]["spec"]["containers"][0]
 
 
 def debezium_start_script(case: Dict[str, Any]) -> Dict[str, str]:
@@ -232,8 +240,9 @@ def test_the_namespace_is_restricted_unless_opted_out(rendered):
 def test_the_network_policy_admits_the_api_server_and_unwanted_objects_are_deleted(rendered):
     policy = one(rendered["network-policy"], "NetworkPolicy")
     assert {"ipBlock": {"cidr": "10.224.0.0/16"}} in policy["spec"]["ingress"][0]["from"]
-    assert [o["kind"] for o in rendered["network-policy"]["absent"]] == ["PodDisruptionBudget"]
-    assert [o["kind"] for o in rendered["file"]["absent"]] == ["NetworkPolicy"]
+    assert [o["kind"] for o in rendered["network-policy"]["absent"]] == ["StatefulSet", "Service", "PodDisruptionBudget"]
+    assert [o["kind"] for o in rendered["file"]["absent"]] == ["StatefulSet", "Service", "NetworkPolicy"]
+    assert rendered["file"]["absent"][1]["metadata"]["name"] == "kafka-connect-headless"
     assert one(rendered["file"], "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
 
 
@@ -306,3 +315,33 @@ def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(r
     pairs = [line.split("=", 1) for line in out.splitlines() if "=" in line]
     resolved = {key: bytes.fromhex(value).decode() for key, value in pairs}
     assert resolved == {prefix + "sasl.jaas.config": JAAS for prefix in ("", "producer.", "consumer.", "admin.")}
+
+
+def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(rendered):
+    pod = one(rendered["file"], "Deployment")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 60
+    assert pod["containers"][0]["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+    assert debezium_start_script(rendered["file"])["scheduled.rebalance.max.delay.ms"] == "10000"
+    # the user's worker settings win; a preStop sleep of 0 leaves the hook out
+    assert debezium_start_script(rendered["statefulset"])["scheduled.rebalance.max.delay.ms"] == "0"
+    assert "lifecycle" not in one(rendered["statefulset"], "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize("case, variable", [("statefulset", "ADVERTISED_HOST_NAME"),
+                                            ("statefulset-confluent", "CONNECT_REST_ADVERTISED_HOST_NAME")])
+def test_a_statefulset_worker_advertises_its_stable_dns_name(rendered, case, variable):
+    namespace = rendered[case]["namespace"]["metadata"]["name"]
+    workload = one(rendered[case], "StatefulSet")
+    assert not objects(rendered[case], "Deployment")
+    assert workload["spec"]["serviceName"] == "kafka-connect-headless"
+    assert workload["spec"]["updateStrategy"] == {"type": "RollingUpdate"} and "strategy" not in workload["spec"]
+    assert workload["spec"]["podManagementPolicy"] == "Parallel"
+    env = workload["spec"]["template"]["spec"]["containers"][0]["env"]
+    names = [item["name"] for item in env]
+    assert names.index("POD_NAME") < names.index(variable)  # $(POD_NAME) expands only from an earlier entry
+    assert env[names.index("POD_NAME")]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    assert env[names.index(variable)]["value"] == f"$(POD_NAME).kafka-connect-headless.{namespace}.svc"
+    headless = [o for o in objects(rendered[case], "Service") if o["metadata"]["name"] == "kafka-connect-headless"][0]
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
+    assert headless["spec"]["selector"] == workload["spec"]["selector"]["matchLabels"]
+    assert [o["kind"] for o in rendered[case]["absent"]][0] == "Deployment"
