@@ -21,6 +21,10 @@ Per window it reports when every task was RUNNING again (Connect REST status, on
 Ready pod) and when the stream caught up (the last row of the window whose change event came later than
 LAG_LIMIT), measured from the reference: the last replacement pod's Ready, or the fault where nothing is
 replaced. Rows made vs events read give lost (a row without event) and duplicated (extra events) counts.
+`max lag` is the longest a row of the window waited for its event, the time the stream stood still even in
+the middle of a rollout; `held` is the longest scheduled rebalance delay the workers' logged assignments
+announced (0: Connect moved the departed worker's tasks at once), and the notes say whether the worker hit
+led the group: a new leader assigns a departed worker's tasks at once, a follower's wait for the delay.
 The last line is `faults: N/M recovered, max recovery X s, lost L, duplicated D`.
 """
 from __future__ import annotations
@@ -28,11 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +59,8 @@ STABLE_SECONDS = 8.0  # status and stream both fine this long: the window closes
 WINDOW_TIMEOUT = 480.0  # Connect's default scheduled.rebalance.max.delay.ms is 300 s
 PLAYBOOK_TIMEOUT = 900
 GOAL_SECONDS = 60.0
+ASSIGNMENT = re.compile(r"^\[(?P<at>[0-9-]+ [0-9:]+),\d+\] INFO .*got assignment: .*leaderUrl='http://(?P<leader>[^/]+)/'"
+                        r".*, delay=(?P<delay>\d+)")
 
 
 def testbed_env() -> dict[str, str]:
@@ -90,6 +98,8 @@ class Window:
     stream_at: float = 0.0
     note: str = ""
     replaced: list[str] = field(default_factory=list)
+    max_lag: float = 0.0  # the longest a row of the window waited for its event: how long the stream stood still
+    held: float = 0.0  # the longest scheduled.rebalance delay Connect announced in the window
 
 
 class Pipeline:
@@ -266,12 +276,46 @@ class Pipeline:
                     if window.start <= made <= window.end and row in self.events
                     and min(self.events[row]) - made > LAG_LIMIT]
             window.stream_at = max(late) if late else window.start
+            lags = [min(self.events[row]) - made for row, made in self.rows.items()
+                    if window.start <= made <= window.end and row in self.events]
+            window.max_lag = max(lags, default=0.0)
+        window.held = self.announced_delay(window)
         print(f"fault {name}: {'recovered' if window.recovered else 'NOT recovered'} "
               f"{self.recovery(window):.1f} s after the reference; from the fault: reference +"
               f"{window.reference - window.start:.1f} s, tasks RUNNING +{window.status_at - window.start:.1f} s, "
               f"stream caught up +{window.stream_at - window.start:.1f} s; replaced {window.replaced or 'nothing'}"
               f"{'; ' + window.note if window.note else ''}", flush=True)
         return window
+
+    def worker_logs(self) -> list[Path]:
+        return sorted((Path(self.env["TESTBED_STATE"]) / "pods" / self.namespace).glob("*/worker.log"))
+
+    def announced_delay(self, window: Window) -> float:
+        """The longest delay of the assignments the workers logged during the window (0: tasks moved at once)."""
+        start, end = (time.time() - (time.monotonic() - at) for at in (window.start, window.end))
+        longest = 0
+        for log in self.worker_logs():
+            for line in log.read_text(errors="replace").splitlines():
+                found = ASSIGNMENT.match(line)
+                if found and start <= datetime.fromisoformat(found["at"]).timestamp() <= end:
+                    longest = max(longest, int(found["delay"]))
+        return longest / 1000
+
+    def leader(self) -> str:
+        """The leader's advertised host:port, from the last assignment a worker logged."""
+        last = ("", "")
+        for log in self.worker_logs():
+            for line in log.read_text(errors="replace").splitlines():
+                found = ASSIGNMENT.match(line)
+                if found and found["at"] > last[0]:
+                    last = (found["at"], found["leader"])
+        return last[1]
+
+    def target(self) -> tuple[Any, str]:
+        """The pod whose worker runs the task, and whether that worker leads the group."""
+        pod = self.task_pod()
+        role = "the leader" if self.leader() in self.worker_ids(pod) else "not the leader"
+        return pod, role
 
     @staticmethod
     def recovery(window: Window) -> float:
@@ -285,17 +329,17 @@ class Pipeline:
 
     def kill(self, signum: signal.Signals) -> Callable[[Window], None]:
         def action(window: Window) -> None:
-            pod = self.task_pod()
+            pod, role = self.target()
             os.kill(self.worker_pid(pod.metadata.name), signum)
-            window.note = f"{signum.name} to the worker of {pod.metadata.name}"
+            window.note = f"{signum.name} to the worker of {pod.metadata.name} ({role})"
         return action
 
     def node_lost(self, window: Window) -> None:
-        pod = self.task_pod()
+        pod, role = self.target()
         node = pod.spec.node_name
         manifest = self.core.read_node(node)
         self.core.delete_node(node)
-        window.note = f"node {node} (with {pod.metadata.name}) deleted"
+        window.note = f"node {node} (with {pod.metadata.name}, {role}) deleted"
         self.lost_node = self.core.api_client.sanitize_for_serialization(manifest)
 
     def restore_node(self) -> None:
@@ -308,8 +352,9 @@ class Pipeline:
 
     def apiserver_restart(self, window: Window) -> None:
         pid_file = Path(self.env["TESTBED_STATE"]) / "pids" / "kube-apiserver.pid"
-        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        time.sleep(3)
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+        self.wait("the API server's exit", lambda: not Path(f"/proc/{pid}").exists(), timeout=120)
         ready = subprocess.Popen(
             [str(Path(sys.executable).with_name("ansible")), "localhost", "-m",
              "streamops.eventhub_connect.connect_ready", "-a",
@@ -412,12 +457,15 @@ def main(argv: list[str]) -> int:
             pipeline.wait("every replica Ready", pipeline.all_ready, timeout=WINDOW_TIMEOUT)
             pipeline.wait("the stream caught up", pipeline.caught_up, timeout=WINDOW_TIMEOUT)
         pipeline.drain()
+    except BaseException:
+        traceback.print_exc()  # before the teardown, whose own failure would hide it
+        raise
     finally:
         pipeline.stop.set()
         pipeline.teardown()
     print()
-    print(f"{'fault':<20} {'recovered':>9} {'recovery s':>10} {'tasks s':>8} {'stream s':>8} {'rows':>6} "
-          f"{'lost':>5} {'dup':>5}  replaced")
+    print(f"{'fault':<20} {'recovered':>9} {'recovery s':>10} {'tasks s':>8} {'stream s':>8} {'max lag s':>9} "
+          f"{'held s':>6} {'rows':>6} {'lost':>5} {'dup':>5}  replaced")
     total_lost = total_duplicated = 0
     # a window's rows run until the next fault: the settling after it is its own
     bounds = [0.0] + [window.start for window in windows[1:]] + [float("inf")]
@@ -427,7 +475,8 @@ def main(argv: list[str]) -> int:
         total_duplicated += duplicated
         print(f"{window.name:<20} {'yes' if window.recovered else 'NO':>9} {pipeline.recovery(window):>10.1f} "
               f"{max(0.0, window.status_at - window.reference):>8.1f} "
-              f"{max(0.0, window.stream_at - window.reference):>8.1f} {rows:>6} {lost:>5} {duplicated:>5}  "
+              f"{max(0.0, window.stream_at - window.reference):>8.1f} {window.max_lag:>9.1f} {window.held:>6.0f} "
+              f"{rows:>6} {lost:>5} {duplicated:>5}  "
               f"{', '.join(window.replaced) or '-'}")
         print(f"BENCH fault-{window.name} ours={pipeline.recovery(window):.2f} baseline={GOAL_SECONDS:.2f} "
               f"ratio={GOAL_SECONDS / max(pipeline.recovery(window), 0.01):.2f}")
