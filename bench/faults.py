@@ -364,7 +364,7 @@ class Pipeline:
         subprocess.run([sys.executable, str(TESTBED / "kube.py"), "up"], cwd=REPO, env=self.env, check=True,
                        capture_output=True)
         window.reference = time.monotonic()  # the API server answers again: connect_ready should follow
-        output, _ = ready.communicate(timeout=300)
+        output = ready.communicate(timeout=300)[0]
         answered = time.monotonic() - window.reference
         window.note = f"connect_ready {'returned' if ready.returncode == 0 else 'FAILED'} " \
                       f"{answered:.1f} s after the API server was back"
@@ -414,9 +414,8 @@ class Pipeline:
         finally:
             psql = Psql(self.env)
             try:
-                self.wait(f"slot {self.slot} released", lambda: psql.one(
-                    f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{self.slot}' AND active") == "0",
-                          timeout=90)
+                active = f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{self.slot}' AND active"
+                self.wait(f"slot {self.slot} released", lambda: psql.one(active) == "0", timeout=90)
                 psql.one(f"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots "
                          f"WHERE slot_name = '{self.slot}'")
             finally:
