@@ -81,6 +81,25 @@ def testbed_env() -> dict[str, str]:
     return env
 
 
+def remove_leftovers(env: dict[str, str]) -> None:
+    """Delete the Event Hubs namespaces of runs that were cut short: on the testbed's one broker the older
+    namespace owns a topic name, so their connect-offsets would lock this run's workers out."""
+    from azure.identity import ClientSecretCredential  # pylint: disable=import-outside-toplevel
+    from azure.mgmt.eventhub import EventHubManagementClient  # pylint: disable=import-outside-toplevel
+
+    credential = ClientSecretCredential(env["AZURE_TENANT"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
+                                        authority=env["ARM_DOUBLE_URL"], disable_instance_discovery=True,
+                                        connection_verify=env["ARM_DOUBLE_CA_FILE"])
+    hubs = EventHubManagementClient(credential, env["AZURE_SUBSCRIPTION_ID"], base_url=env["ARM_DOUBLE_URL"],
+                                    credential_scopes=["https://management.azure.com/.default"],
+                                    connection_verify=env["ARM_DOUBLE_CA_FILE"])
+    group = env.get("ARM_DOUBLE_RESOURCE_GROUP", "rg-streamops-testbed")
+    for namespace in hubs.namespaces.list_by_resource_group(group):
+        if namespace.name.startswith("streamops-faults-"):
+            print(f"deleting {namespace.name}, left by a run that was cut short", flush=True)
+            hubs.namespaces.begin_delete(group, namespace.name).result()
+
+
 def wall_to_monotonic(stamp: str) -> float:
     """An RFC 3339 time of the API server as this process's monotonic clock."""
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
@@ -434,7 +453,9 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown faults {unknown}; choose from {', '.join(FAULTS)}")
     chosen.sort(key=lambda name: (REPLICAS.get(name, 2), FAULTS.index(name)))
-    pipeline = Pipeline(testbed_env(), json.loads(options.extra_vars), options.rate)
+    env = testbed_env()
+    remove_leftovers(env)
+    pipeline = Pipeline(env, json.loads(options.extra_vars), options.rate)
     windows: list[Window] = []
     try:
         print(f"first converge with {pipeline.replicas} replicas: {pipeline.converge():.0f} s", flush=True)
