@@ -22,7 +22,7 @@ LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$lin
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
-        testbed-up testbed-down testbed-status test-testbed molecule demo bench clean
+        testbed-up testbed-down testbed-status test-testbed molecule demo bench bench-faults clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -88,10 +88,11 @@ demo: testbed-up ## Start the testbed, run site.yml (Debezium on PostgreSQL), sh
 	$(LOAD_TESTBED_ENV); $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 	$(LOAD_TESTBED_ENV); $(BIN)/python tests/testbed/cdc_demo.py
 
-# Every bench/*.py, each with what it needs; a new file missing from this list fails the target.
+# Every bench/*.py, each with what it needs; a new file missing from these lists fails the target.
 BENCHES := hubs readiness connectors converge cdc_latency
+BENCHES_APART := faults  # make bench-faults
 bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same run), all of bench/*.py
-	for b in bench/*.py; do case " $(BENCHES) " in *" $$(basename $$b .py) "*) ;; \
+	for b in bench/*.py; do case " $(BENCHES) $(BENCHES_APART) " in *" $$(basename $$b .py) "*) ;; \
 	  *) echo "make bench: $$b is not in BENCHES (Makefile)" >&2; exit 1;; esac; done
 	uptime
 	$(LOAD_TESTBED_ENV); $(BIN)/python bench/hubs.py
@@ -101,6 +102,9 @@ bench: testbed-up ## Benchmarks (ratios against a baseline measured in the same 
 	$(MAKE) demo
 	$(LOAD_TESTBED_ENV); $(BIN)/python bench/cdc_latency.py --rows 25
 	uptime
+
+bench-faults: testbed-up ## Fault bench: rolling updates, node loss, killed and hung workers under CDC load (FAULTS=a,b to pick)
+	$(LOAD_TESTBED_ENV); $(BIN)/python bench/faults.py $(if $(FAULTS),--faults $(FAULTS))
 
 clean: testbed-down ## Remove generated state (keeps the build cache)
 	rm -rf tests/output

@@ -87,6 +87,7 @@ CRASH_BACKOFF_FIRST = 10.0  # the second restart; the first one is immediate
 CRASH_BACKOFF_MAX = 300.0
 DAEMON_START_TIMEOUT = 30.0
 PROBE_TICK = 0.5
+NODE_CHECK_SECONDS = 2.0  # how often the runner looks for Nodes that are gone
 
 
 def log(message: str) -> None:
@@ -148,11 +149,26 @@ def netns_host_names() -> set[str]:
     return {name for line in lines if line.startswith(HOST_VETH_IP) for name in line.split()[1:]}
 
 
+POD_HOST_NAMES: dict[str, list[str]] = {}  # pod IP -> the DNS names a headless Service gives its pod
+
+
+def pod_host_names(pod: Mapping[str, Any]) -> list[str]:
+    """`<hostname>.<subdomain>.<namespace>.svc[.cluster.local]`, the names cluster DNS gives a pod with both set
+    (a StatefulSet's pods: hostname = pod name, subdomain = its headless serviceName)."""
+    spec = pod.get("spec") or {}
+    hostname, subdomain = spec.get("hostname"), spec.get("subdomain")
+    if not hostname or not subdomain:
+        return []
+    name = f"{hostname}.{subdomain}.{pod['metadata']['namespace']}.svc"
+    return [f"{name}.cluster.local", name]
+
+
 def write_netns_hosts(names: Iterable[str]) -> None:
-    """Map the broker's names to the veth's host end inside the namespace."""
+    """Map the broker's names to the veth's host end inside the namespace, and pods' DNS names to their IPs."""
     wanted = netns_host_names() | set(names)
     NETNS_ETC.mkdir(parents=True, exist_ok=True)
-    text = f"127.0.0.1 localhost\n{HOST_VETH_IP} {' '.join(sorted(wanted))}\n"
+    pods = "".join(f"{pod_ip} {' '.join(hosts)}\n" for pod_ip, hosts in sorted(POD_HOST_NAMES.items()) if hosts)
+    text = f"127.0.0.1 localhost\n{HOST_VETH_IP} {' '.join(sorted(wanted))}\n{pods}"
     # Rewritten in place: running workers keep seeing the file `ip netns exec` mounted for them.
     (NETNS_ETC / "hosts").write_text(text, encoding="utf-8")
     if not (NETNS_ETC / "resolv.conf").exists():
@@ -634,6 +650,7 @@ def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.Worker
     kafka.write_private(folder / "worker.properties", spec.properties_text or
                         worker_env.render_properties(spec.properties))
     (folder / "log4j2.properties").write_text(WORKER_LOG4J2, encoding="utf-8")
+    POD_HOST_NAMES[pod_ip] = pod_host_names(pod)
     write_netns_hosts([kafka.ADVERTISED_HOST, *spec.bootstrap_hosts])
     add_pod_ip(pod_ip)
     with open(folder / "worker.log", "ab") as log_file:
@@ -651,13 +668,15 @@ def start_worker(layout: Layout, pod: Mapping[str, Any], spec: worker_env.Worker
     return worker
 
 
-def stop_worker(layout: Layout, worker: Worker, keep_ip: bool = False) -> None:
+def stop_worker(layout: Layout, worker: Worker, keep_ip: bool = False, timeout: float = STOP_TIMEOUT) -> None:
     reap = worker.process.poll if worker.process is not None else None
     started = time.monotonic()
-    terminate(worker.pid, WORKER_MARKER, reap=reap)
+    terminate(worker.pid, WORKER_MARKER, timeout=timeout, reap=reap)
     log(f"worker {worker.namespace}/{worker.name} (pid {worker.pid}) stopped in {time.monotonic() - started:.1f}s")
     if not keep_ip:
         remove_pod_ip(worker.pod_ip)
+        if POD_HOST_NAMES.pop(worker.pod_ip, None):
+            write_netns_hosts([])
     (layout.worker_dir(*worker.key) / "worker.json").unlink(missing_ok=True)
 
 
@@ -715,6 +734,8 @@ class Runner:
         self.history: dict[tuple[str, str], dict[str, Any]] = {}  # uid, restarts, last terminated state
         self.pods: dict[tuple[str, str], Mapping[str, Any]] = {}  # the last version seen of each wanted pod
         self.probers: dict[tuple[str, str], threading.Thread] = {}
+        self.lost_pods: set[str] = set()  # uids of pods whose Node was deleted: their workers died with it
+        self.nodes_checked = 0.0
         self.stopping = False
         self.last_failure = ""
         self.last_failure_logged = 0.0
@@ -765,7 +786,7 @@ class Runner:
     def reconcile_locked(self, pod: Mapping[str, Any], deleted: bool) -> None:
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         worker = self.workers.get(key)
-        wanted = not deleted and wants_worker(pod)
+        wanted = not deleted and wants_worker(pod) and pod["metadata"].get("uid") not in self.lost_pods
         current = worker is not None and worker.uid == pod["metadata"].get("uid") \
             and worker.pod_ip == (pod.get("status") or {}).get("podIP")
         if wanted:
@@ -852,7 +873,9 @@ class Runner:
             worker = self.workers.pop(key)
         # KWOK hands a freed IP to the next pod at once; the newcomer's worker may already hold it.
         shared = any(other.pod_ip == worker.pod_ip for other in self.workers.values())
-        stop_worker(self.layout, worker, keep_ip=shared)
+        # SIGKILL after the pod's terminationGracePeriodSeconds, as the kubelet does (KWOK has already
+        # removed a deleted pod: the runner cannot keep it Terminating through a preStop hook)
+        stop_worker(self.layout, worker, keep_ip=shared, timeout=worker.grace_period)
 
     def reconcile_all(self, pods: list[Mapping[str, Any]]) -> None:
         with self.lock:
@@ -888,10 +911,26 @@ class Runner:
                            if key not in self.workers and key in self.pods and time.monotonic() >= not_before]
                     for key in due:
                         self.reconcile_locked(self.pods[key], False)
+                if time.monotonic() - self.nodes_checked >= NODE_CHECK_SECONDS:
+                    self.nodes_checked = time.monotonic()
+                    self.lose_workers_of_deleted_nodes()
             except Exception as error:  # pylint: disable=broad-exception-caught
                 self.report_failure(f"prober failed: {type(error).__name__}: {first_line(error)}")
                 time.sleep(2)
             time.sleep(PROBE_TICK)
+
+    def lose_workers_of_deleted_nodes(self) -> None:
+        """A deleted Node stands for a machine that is gone: its workers die at once (SIGKILL, no leave) and never
+        restart; their pods stay Running on paper until the pod garbage collector deletes them as orphans."""
+        nodes = {node.metadata.name for node in self.core.list_node().items}
+        with self.lock:
+            for key, worker in list(self.workers.items()):
+                node = ((self.pods.get(key) or {}).get("spec") or {}).get("nodeName")
+                if node and node not in nodes:
+                    log(f"node {node} is gone: killing worker {key[0]}/{key[1]} (pid {worker.pid}) with it")
+                    self.lost_pods.add(worker.uid)
+                    signal_process(worker.pid, signal.SIGKILL)
+                    self.stop(key)
 
     def probe_worker(self, worker: Worker) -> None:
         """One container's probes, in a thread of its own as the kubelet's are: a hung worker delays no other."""

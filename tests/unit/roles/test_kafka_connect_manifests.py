@@ -67,6 +67,13 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                     "kafka_connect_readiness_probe": {"initial_delay_seconds": 40},
                     "kafka_connect_liveness_probe": {"initial_delay_seconds": 60}},
     "entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION},
+    "statefulset": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
+                    "kafka_connect_replicas": 2, "kafka_connect_namespace": "kc",
+                    "kafka_connect_pre_stop_sleep_seconds": 0,
+                    "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0}},
+    "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
+                              "kafka_connect_image_convention": "confluent",
+                              "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
 }
 
 BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
@@ -122,6 +129,8 @@ KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_conn
 
 
 @pytest.fixture(scope="module")
+
+
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("render")
     blocks = [{"name": case, "vars": variables, "block": [
@@ -144,7 +153,8 @@ def one(case: Dict[str, Any], kind: str) -> Dict[str, Any]:
 
 
 def container(case: Dict[str, Any]) -> Dict[str, Any]:
-    return one(case, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    kind = "StatefulSet" if objects(case, "StatefulSet") else "Deployment"
+    return one(case, kind)["spec"]["template"]["spec"]["containers"][0]
 
 
 def debezium_start_script(case: Dict[str, Any]) -> Dict[str, str]:
@@ -233,6 +243,8 @@ def test_connector_secrets_are_a_secret_mounted_in_every_worker(rendered):
     ("one-replica-free-node", {"maxSurge": 1, "maxUnavailable": 0}),
     ("file", {"maxSurge": 0, "maxUnavailable": 1}),
 ])
+
+
 def test_a_worker_stays_up_during_a_rollout_when_a_node_is_free(rendered, case, strategy):
     assert one(rendered[case], "Deployment")["spec"]["strategy"]["rollingUpdate"] == strategy
 
@@ -251,8 +263,9 @@ def test_the_namespace_is_restricted_unless_opted_out(rendered):
 def test_the_network_policy_admits_the_api_server_and_unwanted_objects_are_deleted(rendered):
     policy = one(rendered["network-policy"], "NetworkPolicy")
     assert {"ipBlock": {"cidr": "10.224.0.0/16"}} in policy["spec"]["ingress"][0]["from"]
-    assert [o["kind"] for o in rendered["network-policy"]["absent"]] == ["PodDisruptionBudget"]
-    assert [o["kind"] for o in rendered["file"]["absent"]] == ["NetworkPolicy"]
+    assert [o["kind"] for o in rendered["network-policy"]["absent"]] == ["StatefulSet", "Service", "PodDisruptionBudget"]
+    assert [o["kind"] for o in rendered["file"]["absent"]] == ["StatefulSet", "Service", "NetworkPolicy"]
+    assert rendered["file"]["absent"][1]["metadata"]["name"] == "kafka-connect-headless"
     assert one(rendered["file"], "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
 
 
@@ -262,6 +275,8 @@ def test_the_heap_is_a_share_of_the_parsed_memory_limit(rendered):
 
 
 @pytest.fixture(scope="module")
+
+
 def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, str]]:
     tmp = tmp_path_factory.mktemp("refuse")
     blocks = [{"name": case, "vars": dict(BASE, **variables),
@@ -284,6 +299,8 @@ VALIDATION_TASKS = {"Validating arguments against arg spec 'main' - Kafka Connec
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
+
+
 def test_bad_input_is_refused_before_any_api_call_naming_the_field(refusals, case):
     failure = refusals[case]
     assert failure["task"] in VALIDATION_TASKS, failure
@@ -308,6 +325,8 @@ public class Resolve { public static void main(String[] a) throws Exception {
 
 
 @pytest.mark.skipif(not WORKER_JARS, reason="needs the testbed's Kafka Connect worker jars (make testbed-up builds them)")
+
+
 def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(rendered, tmp_path: Path):
     case = rendered["file"]
     mount = tmp_path / "kafka-credentials"
@@ -344,6 +363,8 @@ def test_the_seed_probes_come_back_without_the_startup_probe(rendered):
     # a partial dict overrides only what it names
     assert probes["readinessProbe"]["initialDelaySeconds"] == 40 and probes["readinessProbe"]["periodSeconds"] == 10
     assert probes["livenessProbe"]["initialDelaySeconds"] == 60 and probes["livenessProbe"]["failureThreshold"] == 10
+
+
 def test_entra_workers_log_in_with_kafkas_oauth_handlers_and_the_secret_stays_in_the_secret(rendered):
     case = rendered["entra"]
     properties = debezium_start_script(case)
@@ -365,3 +386,35 @@ def test_switching_the_connection_from_sas_to_entra_rolls_the_workers(rendered):
         return one(rendered[case], "Deployment")["spec"]["template"]["metadata"]["annotations"]
     # the same role defaults, only the connection differs: the Secret's checksum in the pod template moves
     assert checksums("one-replica-one-node")["checksum/secret"] != checksums("entra")["checksum/secret"]
+
+
+def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(rendered):
+    pod = one(rendered["file"], "Deployment")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 60
+    assert pod["containers"][0]["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+    assert debezium_start_script(rendered["file"])["scheduled.rebalance.max.delay.ms"] == "10000"
+    # the user's worker settings win; a preStop sleep of 0 leaves the hook out
+    assert debezium_start_script(rendered["statefulset"])["scheduled.rebalance.max.delay.ms"] == "0"
+    assert "lifecycle" not in one(rendered["statefulset"], "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize("case, variable", [("statefulset", "ADVERTISED_HOST_NAME"),
+                                            ("statefulset-confluent", "CONNECT_REST_ADVERTISED_HOST_NAME")])
+
+
+def test_a_statefulset_worker_advertises_its_stable_dns_name(rendered, case, variable):
+    namespace = rendered[case]["namespace"]["metadata"]["name"]
+    workload = one(rendered[case], "StatefulSet")
+    assert not objects(rendered[case], "Deployment")
+    assert workload["spec"]["serviceName"] == "kafka-connect-headless"
+    assert workload["spec"]["updateStrategy"] == {"type": "RollingUpdate"} and "strategy" not in workload["spec"]
+    assert workload["spec"]["podManagementPolicy"] == "Parallel"
+    env = workload["spec"]["template"]["spec"]["containers"][0]["env"]
+    names = [item["name"] for item in env]
+    assert names.index("POD_NAME") < names.index(variable)  # $(POD_NAME) expands only from an earlier entry
+    assert env[names.index("POD_NAME")]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    assert env[names.index(variable)]["value"] == f"$(POD_NAME).kafka-connect-headless.{namespace}.svc"
+    headless = [o for o in objects(rendered[case], "Service") if o["metadata"]["name"] == "kafka-connect-headless"][0]
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
+    assert headless["spec"]["selector"] == workload["spec"]["selector"]["matchLabels"]
+    assert [o["kind"] for o in rendered[case]["absent"]][0] == "Deployment"
