@@ -6,7 +6,8 @@
 Each run deploys Kafka Connect with the kafka_connect role into a namespace of its own (real workers
 of the pod runner, behind the API server's service proxy) and, started at the same moment, the loop
 cp-ansible ships: `ansible.builtin.uri` on GET /connectors through the same service proxy URL,
-`until` 200, retries 40, delay 10. The lag of each is the time from the moment the last worker first
+`until` 200, retries 40, delay 10; the role's playbook first sleeps a random 0-10 s, so that the worker
+comes up at a random phase of the loop's delay. The lag of each is the time from the moment the last worker first
 answered 200 on GET /connectors (the pod runner's `testbed.streamops.io/first-ready-at` annotation,
 polled every 50 ms) to the moment the waiting task's module returned to ansible-playbook (recorded by
 bench/callback_plugins/bench_tasks.py). The role's wait includes everything it checks: the rollout, the Service's ready endpoints, each
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -158,10 +160,14 @@ class ReadyWatch:
         return max(self.ready_seen.values()) if self.ready_seen else None
 
 
-def one_run(testbed: LiveTestbed, replicas: int) -> Dict[str, float]:
+def one_run(testbed: LiveTestbed, replicas: int, offset: float) -> Dict[str, float]:
     namespace = "bench-ready-" + uuid.uuid4().hex[:8]
     role = connect_play(namespace)
     role["vars"]["kafka_connect_replicas"] = replicas
+    # A worker starts in about the same time every run: without a random offset its first 200 would fall at
+    # the same phase of the uri loop's 10 s delay each time, and the loop's lag would be that phase, not its own.
+    role["tasks"] = [{"name": "Start the worker at a random phase of the uri loop",
+                      "ansible.builtin.command": "sleep %.2f" % offset, "changed_when": False}] + role["tasks"]
     try:
         started = time.time()
         watch = ReadyWatch(testbed, namespace)
@@ -183,7 +189,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     # one: the uri loop returns on the first Ready worker behind the Service, the role's wait on the last
     parser.add_argument("--replicas", type=int, default=1, help="Connect workers per run (default 1)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the random start offsets")
     args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
     if not TESTBED_ENV.exists():
         sys.exit("bench/readiness.py: the testbed is not running (%s is absent); run `make testbed-up`" % TESTBED_ENV)
     env = read_env_file(TESTBED_ENV)
@@ -193,7 +201,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("readiness lag = waiting task returned - last worker's first 200 on GET /connectors (seconds)")
         print("%5s %14s %10s %10s %12s" % ("run", "worker start", "role", "uri_until", "(pod Ready)"))
         for index in range(args.runs):
-            run = one_run(testbed, args.replicas)
+            run = one_run(testbed, args.replicas, rng.uniform(0.0, 10.0))
             runs.append(run)
             print("%5d %14.1f %10.2f %10.2f %12.2f"
                   % (index + 1, run["worker_start"], run["role"], run["uri_until"], run["pod_ready"]), flush=True)
