@@ -302,7 +302,8 @@ class Pipeline:
         print(f"fault {name}: {'recovered' if window.recovered else 'NOT recovered'} "
               f"{self.recovery(window):.1f} s after the reference; from the fault: reference +"
               f"{window.reference - window.start:.1f} s, tasks RUNNING +{window.status_at - window.start:.1f} s, "
-              f"stream caught up +{window.stream_at - window.start:.1f} s; replaced {window.replaced or 'nothing'}"
+              f"stream caught up +{window.stream_at - window.start:.1f} s; max lag {window.max_lag:.1f} s, held "
+              f"{window.held:.0f} s; replaced {window.replaced or 'nothing'}"
               f"{'; ' + window.note if window.note else ''}", flush=True)
         return window
 
