@@ -497,3 +497,16 @@ def test_client_secret_basic_as_kafkas_oauth_client_sends_it(double: ArmDouble) 
     with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=str(double.ca_file)), timeout=10) as answer:
         token = json.load(answer)["access_token"]
     assert verified_claims(double, token, "https://sbx-basic-ns.servicebus.windows.net")["oid"] == double.connect_object_id
+
+
+def test_deleting_a_namespace_deletes_its_role_assignments(double: ArmDouble, client: EventHubManagementClient) -> None:
+    from azure.mgmt.authorization.models import RoleAssignmentCreateParameters  # pylint: disable=import-outside-toplevel
+
+    create_namespace(client, double, "sbx-gone-ns")
+    receiver = f"/subscriptions/{double.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{EVENTHUB_ROLES['Azure Event Hubs Data Receiver']}"
+    role_client(double).role_assignments.create(namespace_path(double, "sbx-gone-ns"), "7a2c4e6f-8b0d-4f1a-9c3e-5b7d9f1a3c55",
+                                                RoleAssignmentCreateParameters(role_definition_id=receiver,
+                                                                               principal_id=double.connect_object_id))
+    assert len(double.state()["roleAssignments"]) == 1
+    client.namespaces.begin_delete(double.resource_group, "sbx-gone-ns").result()
+    assert double.state()["roleAssignments"] == []

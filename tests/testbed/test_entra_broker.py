@@ -8,6 +8,7 @@ Real confluent-kafka clients against the real broker; needs the testbed's double
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any, Callable
 
 import pytest
@@ -28,14 +29,14 @@ SENDER = "2b629674-e913-4c01-ae53-ef4638d8f975"
 RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 
 
-def assign(double: ArmDouble, namespace: Namespace, role_id: str, name: str) -> None:  # pylint: disable=redefined-outer-name
+def assign(double: ArmDouble, namespace: Namespace, role_id: str) -> None:  # pylint: disable=redefined-outer-name
     credential = ClientSecretCredential(double.tenant, double.client_id, double.client_secret, authority=double.url,
                                         disable_instance_discovery=True, connection_verify=str(double.ca_file))
     roles = AuthorizationManagementClient(credential, double.subscription_id, base_url=double.url, credential_scopes=[SCOPE],
                                           connection_verify=str(double.ca_file))
     scope = (f"/subscriptions/{double.subscription_id}/resourceGroups/{namespace.group}"
              f"/providers/Microsoft.EventHub/namespaces/{namespace.name}")
-    roles.role_assignments.create(scope, name, RoleAssignmentCreateParameters(
+    roles.role_assignments.create(scope, str(uuid.uuid4()), RoleAssignmentCreateParameters(
         role_definition_id=f"/subscriptions/{double.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role_id}",
         principal_id=double.connect_object_id, principal_type="ServicePrincipal"))
 
@@ -65,8 +66,8 @@ def test_a_token_for_the_namespace_sends_and_receives_with_its_role_assignments(
     assert not authentication_refused(config), "a valid Entra ID token logs in"
     denied = produce(config, namespace.t("orders"))
     assert denied is not None and denied.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, "no role, no rights"
-    assign(double, namespace, SENDER, "1f0c9a7e-2b1d-4e6f-8a3c-5d7e9f1a2b01")
-    assign(double, namespace, RECEIVER, "1f0c9a7e-2b1d-4e6f-8a3c-5d7e9f1a2b02")
+    assign(double, namespace, SENDER)
+    assign(double, namespace, RECEIVER)
     assert once_authorized(lambda: produce(config, namespace.t("orders"))) is None
     message = consume_one(config, namespace.t("orders"), "entra-group")
     assert message is not None and not isinstance(message, KafkaError) and message.value() == b"event"
@@ -86,7 +87,7 @@ def test_wrong_audience_expired_and_foreign_tokens_are_refused(namespace: Namesp
     assert authentication_refused(oauth_config(namespace, lambda: forged), timeout=10), "bad signature"
     # Valid for another namespace: it logs in there, but has no rights on this one's topics.
     namespace.hub(namespace.t("private"))
-    assign(double, namespace, SENDER, "1f0c9a7e-2b1d-4e6f-8a3c-5d7e9f1a2b03")
+    assign(double, namespace, SENDER)
     elsewhere = oauth_config(namespace, lambda: double.mint_token(other))
     time.sleep(SYNC_DEADLINE)
     denied = produce(elsewhere, namespace.t("private"))

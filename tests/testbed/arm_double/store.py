@@ -80,6 +80,7 @@ class Store:
                 changed = True
                 if operation["kind"] == "delete":
                     del self.state["namespaces"][key]
+                    self.drop_role_assignments(namespace)
                     keys_changed = True
                 else:
                     namespace["failed"] = operation["fail"]
@@ -88,6 +89,15 @@ class Store:
                 self.save()
             if keys_changed:
                 self.write_kafka_credentials()
+
+    def drop_role_assignments(self, namespace: dict) -> None:
+        """ARM deletes a resource's role assignments with it (they are extension resources of its scope)."""
+        scope = f"/resourcegroups/{namespace['resourceGroup']}/providers/microsoft.eventhub/namespaces/{namespace['name']}".lower()
+        assignments = self.state.setdefault("roleAssignments", {})
+        for name, assignment in list(assignments.items()):
+            held = assignment["scope"].rstrip("/").lower()
+            if held.endswith(scope) or scope + "/" in held:
+                del assignments[name]
 
     def run_ticker(self, stop: threading.Event, interval: float = 0.05) -> None:
         while not stop.wait(interval):
