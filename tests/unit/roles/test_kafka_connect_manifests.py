@@ -129,8 +129,6 @@ KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_conn
 
 
 @pytest.fixture(scope="module")
-
-
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("render")
     blocks = [{"name": case, "vars": variables, "block": [
@@ -243,8 +241,6 @@ def test_connector_secrets_are_a_secret_mounted_in_every_worker(rendered):
     ("one-replica-free-node", {"maxSurge": 1, "maxUnavailable": 0}),
     ("file", {"maxSurge": 0, "maxUnavailable": 1}),
 ])
-
-
 def test_a_worker_stays_up_during_a_rollout_when_a_node_is_free(rendered, case, strategy):
     assert one(rendered[case], "Deployment")["spec"]["strategy"]["rollingUpdate"] == strategy
 
@@ -275,8 +271,6 @@ def test_the_heap_is_a_share_of_the_parsed_memory_limit(rendered):
 
 
 @pytest.fixture(scope="module")
-
-
 def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, str]]:
     tmp = tmp_path_factory.mktemp("refuse")
     blocks = [{"name": case, "vars": dict(BASE, **variables),
@@ -299,8 +293,6 @@ VALIDATION_TASKS = {"Validating arguments against arg spec 'main' - Kafka Connec
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
-
-
 def test_bad_input_is_refused_before_any_api_call_naming_the_field(refusals, case):
     failure = refusals[case]
     assert failure["task"] in VALIDATION_TASKS, failure
@@ -325,8 +317,6 @@ public class Resolve { public static void main(String[] a) throws Exception {
 
 
 @pytest.mark.skipif(not WORKER_JARS, reason="needs the testbed's Kafka Connect worker jars (make testbed-up builds them)")
-
-
 def test_a_real_worker_config_resolves_the_placeholders_to_the_given_jaas_line(rendered, tmp_path: Path):
     case = rendered["file"]
     mount = tmp_path / "kafka-credentials"
@@ -400,8 +390,6 @@ def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(
 
 @pytest.mark.parametrize("case, variable", [("statefulset", "ADVERTISED_HOST_NAME"),
                                             ("statefulset-confluent", "CONNECT_REST_ADVERTISED_HOST_NAME")])
-
-
 def test_a_statefulset_worker_advertises_its_stable_dns_name(rendered, case, variable):
     namespace = rendered[case]["namespace"]["metadata"]["name"]
     workload = one(rendered[case], "StatefulSet")
