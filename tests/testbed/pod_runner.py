@@ -1167,7 +1167,10 @@ def down() -> None:
             signal_process(worker.pid, signal.SIGTERM)
     for worker in workers:
         stop_worker(layout, worker)
-    delete_pod_network()
+    # The network namespace is the machine's, not the state dir's: a state dir whose runner never came up
+    # (another state dir's testbed held the ports) must not take the running testbed's pod network away.
+    if pid is not None or layout.env_file.exists() or workers:
+        delete_pod_network()
     remove_mount_points(layout)
     layout.heartbeat.unlink(missing_ok=True)
     layout.env_file.unlink(missing_ok=True)
