@@ -70,7 +70,8 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
     "statefulset": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                     "kafka_connect_replicas": 2, "kafka_connect_namespace": "kc",
                     "kafka_connect_pre_stop_sleep_seconds": 0,
-                    "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0}},
+                    "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0,
+                                                      "plugin.discovery": "hybrid_warn"}},
     "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                               "kafka_connect_image_convention": "confluent",
                               "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
@@ -385,6 +386,9 @@ def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(
     assert debezium_start_script(rendered["file"])["scheduled.rebalance.max.delay.ms"] == "10000"
     # the user's worker settings win; a preStop sleep of 0 leaves the hook out
     assert debezium_start_script(rendered["statefulset"])["scheduled.rebalance.max.delay.ms"] == "0"
+    # plugins come from their ServiceLoader manifests, unless the user's worker settings bring the scan back
+    assert debezium_start_script(rendered["file"])["plugin.discovery"] == "service_load"
+    assert debezium_start_script(rendered["statefulset"])["plugin.discovery"] == "hybrid_warn"
     assert "lifecycle" not in one(rendered["statefulset"], "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
 
 
