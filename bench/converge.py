@@ -104,7 +104,7 @@ def one_run(env: Dict[str, str], workdir: Path, index: int) -> Dict[str, Any]:
     names.write_text(json.dumps({"eventhub_namespace_name": f"streamops-bench-{suffix}",
                                  "kafka_connect_namespace": f"kafka-connect-bench-{suffix}"}), encoding="utf-8")
     try:
-        first, first_changed, _tasks = ansible_playbook("site.yml", env, names)
+        first, first_changed, first_tasks = ansible_playbook("site.yml", env, names)
         worker = worker_start_seconds(env, f"kafka-connect-bench-{suffix}")
         noop, noop_changed, tasks = ansible_playbook("site.yml", env, names)
         modules = [task for task in tasks if task["module"]]
@@ -114,7 +114,8 @@ def one_run(env: Dict[str, str], workdir: Path, index: int) -> Dict[str, Any]:
         ansible_playbook("teardown.yml", env, names, "-e", "eventhub_teardown_delete_namespace=true")  # not timed
     print(f"run {index + 1}: first converge {first:.1f} s, no-op re-run {noop:.1f} s ({len(modules)} module processes), "
           f"worker start {worker:.1f} s", flush=True)
-    return {"first": first, "noop": noop, "worker": worker, "noop_modules": len(modules), "noop_tasks": tasks}
+    return {"first": first, "noop": noop, "worker": worker, "noop_modules": len(modules), "noop_tasks": tasks,
+            "first_tasks": first_tasks}
 
 
 def main(argv: List[str]) -> int:
@@ -137,6 +138,9 @@ def main(argv: List[str]) -> int:
     for task in runs[-1]["noop_tasks"]:
         if task["module"]:
             print(f"  {task['seconds']:6.2f}  {task['action']:<28} {task['task']}")
+    print("the last first converge's slowest tasks (seconds, action, task):")
+    for task in sorted(runs[-1]["first_tasks"], key=lambda task: -task["seconds"])[:8]:
+        print(f"  {task['seconds']:6.2f}  {task['action']:<28} {task['task']}")
     print(f"BENCH noop ours={noop:.2f} baseline={first:.2f} ratio={first / noop:.2f}")
     print(f"BENCH converge ours={first:.2f} baseline={worker:.2f} ratio={worker / first:.2f}")
     RESULTS.write_text(json.dumps({"runs": runs, "first_median_s": first, "noop_median_s": noop,
