@@ -319,7 +319,8 @@ budget:
   description:
     - The namespace's topic budget as planned before the change; O(state=present) only.
     - C(used) counts the hubs that existed, C(requested) the new ones this call adds, C(free) is C(limit - used).
-    - Also returned when the call fails because the budget is exceeded.
+    - Also returned when the call fails because the budget is exceeded, or any rule of the tier is broken, with
+      RV(existing_hubs) and RV(namespace) as read.
   returned: when O(state=present)
   type: dict
   sample: {tier: Standard, limit: 10, used: 3, requested: 2, free: 7}
@@ -583,11 +584,14 @@ class EventHubManager:
         rule_before = self.rule_part.find(rules) if self.rule_part else None
         if self.rule_part:
             errors.extend(filter(None, [self.rule_part.quota_error(rule_before, len(rules))]))
+        existing_hubs = sorted(existing.values(), key=lambda hub: hub["name"])
         if errors:
-            raise InvalidInput("; ".join(errors), code="InvalidParameter", details={"budget": budget.as_dict()})
+            # what was read goes with the refusal, so that a caller can say who wants which topics
+            raise InvalidInput("; ".join(errors), code="InvalidParameter",
+                               details={"budget": budget.as_dict(), "existing_hubs": existing_hubs,
+                                        "namespace": namespace or {}})
 
-        result: Dict[str, Any] = {"changed": False, "budget": budget.as_dict(),
-                                  "existing_hubs": sorted(existing.values(), key=lambda hub: hub["name"])}
+        result: Dict[str, Any] = {"changed": False, "budget": budget.as_dict(), "existing_hubs": existing_hubs}
         diff: Dict[str, Dict[str, Any]] = {"before": {}, "after": {}}
         if not self.namespace_part:
             result["namespace"] = namespace
