@@ -566,14 +566,14 @@ class EventHubManager:
                 namespace: Optional[Dict[str, Any]], rules: List[Dict[str, Any]]) -> Dict[str, Any]:
         """Every check of every part, then the namespace's write, then the hubs' and the rule's writes together."""
         errors: List[str] = []
-        target = namespace
+        # the namespace as it will be: read (without the namespace option a missing one failed the read), or desired
+        target: Dict[str, Any] = namespace or {}
         if self.namespace_part:
             try:
                 target = self.namespace_part.desired(namespace)
             except InvalidInput as exc:
                 errors.append(exc.message)
                 target = namespace or {"sku": self.params["namespace"]["sku"] or "Standard"}
-        assert target is not None  # without the namespace option a missing namespace failed the read
         tier = namespace_tier(target.get("sku") or "", (namespace or {}).get("cluster_arm_id"))
         plans = self.desired(requested, existing)
         budget = plan_topic_budget(tier, target.get("capacity"), existing, [plan[0] for plan in plans])
