@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict
 
-from conftest import run_tasks, unique
+from conftest import FQCN, run_tasks, unique
 
 POSTGRES = "io.debezium.connector.postgresql.PostgresConnector"
 
@@ -167,13 +167,20 @@ def test_a_plan_that_does_not_fit_changes_nothing_not_even_the_namespace(arm_dou
     assert "Ways out: the Premium tier (100 event hubs per processing unit), fewer topics" in flat
     assert arm_double.writes() == [] and arm_double.namespace(namespace) is None
 
-    assert run_role(arm_double, tmp_path, namespace, eventhub_connectors=[inventory(7)])[1] == 0
+    assert run_role(arm_double, tmp_path, namespace, eventhub_connectors=[inventory(5)])[1] == 0
+    foreign = run_tasks(arm_double, tmp_path, [{"name": "foreign", FQCN + "eventhub": {
+        "namespace_name": namespace, "hubs": [{"name": "foreign-1"}, {"name": "foreign-2"}]}}])
+    assert foreign.returncode == 0, foreign.output
     before = arm_double.namespace(namespace)
     arm_double.clear_requests()
-    changed, failed, output = run_role(arm_double, tmp_path, namespace, eventhub_connectors=[inventory(7)],
-                                       eventhub_topics=[{"name": "one-more"}], eventhub_tags={"changed": "yes"})
+    # the input alone fits (9 topics); the namespace's two foreign hubs make it 11: the call refuses, writing nothing
+    changed, failed, output = run_role(arm_double, tmp_path, namespace, eventhub_connectors=[inventory(6)],
+                                       eventhub_tags={"changed": "yes"})
     assert (changed, failed) == (0, 1), output
-    assert "used 10, requested 1 new, free 0" in " ".join(output.split())
+    flat = " ".join(output.split())
+    assert ("used 10, requested 1 new, free 0; wanted: Connect 3, application 0, connector 'inventory' 6 "
+            "(inventory.public.t1," in flat), output
+    assert "other event hubs 2. Ways out:" in flat, output
     assert arm_double.writes() == []
     assert arm_double.namespace(namespace) == before
 

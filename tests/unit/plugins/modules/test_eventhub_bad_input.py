@@ -15,6 +15,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), *[".."] * 3, "output"
 from ansible.module_utils import basic  # noqa: E402
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils import (  # noqa: E402
+    _eventhub_namespace,
+    _eventhub_rule,
+)
 from ansible_collections.streamops.eventhub_connect.plugins.modules import (  # noqa: E402
     eventhub,
     eventhub_authorization_rule,
@@ -86,6 +90,16 @@ BAD_INPUTS: List[Tuple[str, Dict[str, Any], Tuple[str, ...]]] = [
     ("eventhub_role_assignment", {"roles": []}, ("roles must name at least one of", "Azure Event Hubs Data Owner")),
     ("eventhub_role_assignment", {"namespace_name": "x"}, ("namespace name", "6-50")),
     ("eventhub_authorization_rule", {"rights": ["Manage"]}, ("Manage right needs Listen and Send",)),
+    ("eventhub", {"namespace": {"location": "westeurope", "sku": "Basic"}},
+     ("Basic tier has no Kafka endpoint", "require_kafka=false")),
+    ("eventhub", {"namespace": {"maximum_throughput_units": 10}}, ("maximum_throughput_units", "auto_inflate=true")),
+    ("eventhub", {"namespace": {"polling_interval": 0}}, ("polling_interval", "greater than 0")),
+    ("eventhub", {"namespace_name": "", "namespace": {}}, ("namespace name", "6-50")),
+    ("eventhub", {"authorization_rule": {"name": "bad rule"}}, ("authorization rule name", "1-50 letters")),
+    ("eventhub", {"authorization_rule": {"name": "kafka", "rights": ["Manage"]}},
+     ("Manage right needs Listen and Send",)),
+    ("eventhub", {"state": "absent", "namespace": {"location": "westeurope"}}, ("state=present only",)),
+    ("eventhub", {"state": "absent", "authorization_rule": {"name": "kafka"}}, ("state=present only",)),
     ("eventhub_info", {"namespace_name": ""}, ("namespace name", "6-50")),
     ("eventhub_info", {"resource_group": "  "}, ("resource_group", "1-90")),
 ]
@@ -112,7 +126,8 @@ def no_azure(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    for module in MODULES.values():
+    # the namespace's and the rule's managers live in module_utils, shared with the eventhub module
+    for module in list(MODULES.values()) + [_eventhub_namespace, _eventhub_rule]:
         for factory in ("eventhub_client", "authorization_client"):
             if hasattr(module, factory):
                 monkeypatch.setattr(module, factory, no_client)
@@ -138,6 +153,12 @@ def test_bad_input_is_refused_before_any_request_naming_the_field(module_name: s
         assert word in message, message
     assert outcome.result.get("error_code") == "InvalidParameter"
     assert message.count("InvalidParameter") == 1
+
+
+def test_the_namespace_name_is_refused_once_in_a_combined_call() -> None:
+    message = run("eventhub", {"namespace_name": "9contoso", "namespace": {"location": "westeurope"},
+                               "authorization_rule": {"name": "kafka"}}).result["msg"]
+    assert message.count("starting with a letter") == 1, message
 
 
 def test_premium_auto_inflate_refusal_is_one_message() -> None:
