@@ -11,7 +11,7 @@ connector and its task must be RUNNING on a Ready pod again within a generous bo
 the rows and where they are: in PostgreSQL, on the topic read again, the offsets and the slot.
 The full table is `make bench-faults`.
 
-Needs the whole testbed (`make testbed-up`); about 5 minutes (3.5 to 4.8 measured at a load average of 4-6).
+Needs the whole testbed (`make testbed-up`); about 5 minutes (3.5 to 6 measured at a load average of 4-6).
 """
 from __future__ import annotations
 
