@@ -6,7 +6,9 @@
 
 site.yml (inventories/local) builds a fresh Event Hubs namespace, Connect and the Debezium connector;
 then a steady load of INSERTs into public.customers (20 rows/s by default, autocommitted) runs while a
-consumer reads demo.public.customers with a Listen-only rule. Each fault opens a window:
+consumer reads demo.public.customers from its beginning with a Listen-only rule. A row's event is its create
+or, for a row committed before the connector's slot existed, its read in the initial snapshot. Each fault
+opens a window:
 
   rolling-2 / rolling-3   a worker-setting change (the ConfigMap checksum rolls the pods), 2 / 3 replicas
   node-lost               the Node of the worker running the task deleted, 2 replicas on 3 nodes; the pod
@@ -25,6 +27,9 @@ replaced. Rows made vs events read give lost (a row without event) and duplicate
 the middle of a rollout; `held` is the longest scheduled rebalance delay the workers' logged assignments
 announced (0: Connect moved the departed worker's tasks at once), and the notes say whether the worker hit
 led the group: a new leader assigns a departed worker's tasks at once, a follower's wait for the delay.
+`restarts` counts the container restarts in the window (a liveness kill, a crash): 0 where nothing was
+killed, or the probe killed a healthy worker. Rows without an event are traced at the end: in PostgreSQL?
+on the topic read again? the connector's committed offsets, the slot, what the workers logged on resuming.
 The last line is `faults: N/M recovered, max recovery X s, lost L, duplicated D`.
 """
 from __future__ import annotations
@@ -49,11 +54,12 @@ REPO = Path(__file__).resolve().parents[1]
 TESTBED = REPO / "tests" / "testbed"
 sys.path.insert(0, str(TESTBED))
 
-from cdc_demo import Psql, TopicReader, listen_connection_string  # noqa: E402  pylint: disable=wrong-import-position
+from cdc_demo import Psql, TopicReader, decoded, listen_connection_string, row_of  # noqa: E402  pylint: disable=wrong-import-position
 
 FAULTS = ("rolling-2", "sigkill", "sigstop", "node-lost", "apiserver-restart", "rolling-3", "node-lost-required")
 REPLICAS = {"rolling-3": 3, "node-lost-required": 3}
 TOPIC = "demo.public.customers"
+OFFSETS_TOPIC = "connect-offsets"  # the eventhub role's default, as inventories/local keeps it
 LAG_LIMIT = 5.0  # an event later than this behind its row means the stream was interrupted
 STABLE_SECONDS = 8.0  # status and stream both fine this long: the window closes
 WINDOW_TIMEOUT = 480.0  # Connect's default scheduled.rebalance.max.delay.ms is 300 s
@@ -119,6 +125,7 @@ class Window:
     replaced: list[str] = field(default_factory=list)
     max_lag: float = 0.0  # the longest a row of the window waited for its event: how long the stream stood still
     held: float = 0.0  # the longest scheduled.rebalance delay Connect announced in the window
+    restarts: int = 0  # container restarts in the window (liveness kills, crashes), replaced pods' included
 
 
 class Pipeline:
@@ -140,7 +147,9 @@ class Pipeline:
         self.core = client.CoreV1Api(api)
         self.lock = threading.Lock()
         self.rows: dict[int, float] = {}  # row id -> commit time
-        self.events: dict[int, list[float]] = {}  # row id -> arrival times of its create events
+        self.row_lsns: dict[int, str] = {}  # row id -> the WAL insert position when its INSERT returned
+        self.events: dict[int, list[float]] = {}  # row id -> arrival times of its create (or snapshot read) events
+        self.snapshot_rows: set[int] = set()  # rows whose event is a read of the initial snapshot
         self.samples: list[tuple[float, bool | None]] = []  # (time, status fine; None when unreadable)
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -171,7 +180,9 @@ class Pipeline:
 
     def start_observers(self) -> None:
         connection = listen_connection_string(self.env, self.eventhub_namespace, "faults-listen")
-        self.reader = TopicReader(self.env, connection, TOPIC, self.seen)
+        # from the beginning: the topic is this run's own, and rows committed before the connector's slot existed
+        # arrive in its initial snapshot, which may be written before a reader starting at the end is positioned
+        self.reader = TopicReader(self.env, connection, TOPIC, self.seen, from_beginning=True)
         self.reader.start()
         for target in (self.load, self.watch_status):
             thread = threading.Thread(target=target, daemon=True)
@@ -181,9 +192,12 @@ class Pipeline:
     def seen(self, row: Any, value: Any, arrival: float) -> None:
         payload = value.get("payload", value) if isinstance(value, dict) else None
         after = (payload or {}).get("after") or {}
-        if payload and payload.get("op") == "c" and str(after.get("email", "")).startswith(self.tag):
+        # "r": a row committed before the slot existed is read by the initial snapshot, not streamed as a create
+        if payload and payload.get("op") in ("c", "r") and str(after.get("email", "")).startswith(self.tag):
             with self.lock:
                 self.events.setdefault(int(row), []).append(arrival)
+                if payload.get("op") == "r":
+                    self.snapshot_rows.add(int(row))
 
     def load(self) -> None:
         psql = Psql(self.env)
@@ -192,10 +206,13 @@ class Pipeline:
         try:
             while not self.stop.is_set():
                 number += 1
-                row = int(psql.one("INSERT INTO public.customers (first_name, last_name, email) VALUES "
-                                   f"('Fault', 'Load', '{self.tag}-{number}@faults.example') RETURNING id"))
+                answer = psql.one("INSERT INTO public.customers (first_name, last_name, email) VALUES "
+                                  f"('Fault', 'Load', '{self.tag}-{number}@faults.example') "
+                                  "RETURNING id, pg_current_wal_insert_lsn()")
+                row = int(answer.split("|")[0])
                 with self.lock:
                     self.rows[row] = time.monotonic()
+                    self.row_lsns[row] = answer.split("|")[1]
                 next_at += 1.0 / self.rate
                 time.sleep(max(0.0, next_at - time.monotonic()))
         finally:
@@ -260,6 +277,11 @@ class Pipeline:
         record = Path(self.env["TESTBED_STATE"]) / "pods" / self.namespace / pod_name / "worker.json"
         return int(json.loads(record.read_text(encoding="utf-8"))["pid"])
 
+    def restart_counts(self) -> dict[str, int]:
+        """Each pod's container restarts, by pod uid."""
+        return {pod.metadata.uid: sum(status.restart_count or 0 for status in pod.status.container_statuses or [])
+                for pod in self.pods()}
+
     def all_ready(self) -> bool:
         pods = [pod for pod in self.pods() if not pod.metadata.deletion_timestamp]
         return len(pods) == self.replicas and all(self.ready_at(pod) is not None for pod in pods)
@@ -268,6 +290,7 @@ class Pipeline:
 
     def window(self, name: str, action: Callable[[Window], None]) -> Window:
         names_before = {pod.metadata.name + pod.metadata.uid for pod in self.pods()}
+        restarts_before = self.restart_counts()
         window = Window(name, time.monotonic())
         print(f"fault {name}: start", flush=True)
         action(window)
@@ -299,11 +322,12 @@ class Pipeline:
                     if window.start <= made <= window.end and row in self.events]
             window.max_lag = max(lags, default=0.0)
         window.held = self.announced_delay(window)
+        window.restarts = sum(count - restarts_before.get(uid, 0) for uid, count in self.restart_counts().items())
         print(f"fault {name}: {'recovered' if window.recovered else 'NOT recovered'} "
               f"{self.recovery(window):.1f} s after the reference; from the fault: reference +"
               f"{window.reference - window.start:.1f} s, tasks RUNNING +{window.status_at - window.start:.1f} s, "
               f"stream caught up +{window.stream_at - window.start:.1f} s; max lag {window.max_lag:.1f} s, held "
-              f"{window.held:.0f} s; replaced {window.replaced or 'nothing'}"
+              f"{window.held:.0f} s; {window.restarts} restart(s); replaced {window.replaced or 'nothing'}"
               f"{'; ' + window.note if window.note else ''}", flush=True)
         return window
 
@@ -428,6 +452,77 @@ class Pipeline:
             duplicated = sum(len(self.events[row]) - 1 for row in rows if row in self.events)
         return len(rows), lost, duplicated
 
+    def missing(self) -> list[int]:
+        with self.lock:
+            return sorted(row for row in self.rows if row not in self.events)
+
+    def read_topic(self, topic: str) -> list[Any]:
+        """Every record of the topic, all partitions, from the beginning, by a fresh consumer."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition  # pylint: disable=import-outside-toplevel
+
+        consumer = Consumer({
+            "bootstrap.servers": self.env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
+            "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString",
+            "sasl.password": listen_connection_string(self.env, self.eventhub_namespace, "faults-listen"),
+            "ssl.ca.location": self.env["KAFKA_CA_FILE"], "group.id": f"faults-audit-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        try:
+            partitions = list(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            records, done, deadline = [], {p for p, end in ends.items() if end == 0}, time.monotonic() + 60
+            while len(done) < len(partitions) and time.monotonic() < deadline:
+                message = consumer.poll(0.5)
+                if message is None or message.error():
+                    continue
+                records.append(message)
+                if message.offset() + 1 >= ends[message.partition()]:
+                    done.add(message.partition())
+            return records
+        finally:
+            consumer.close()
+
+    def audit(self) -> str:
+        """Where the rows without an event went: in PostgreSQL? on the topic (read again from the beginning)?
+        The connector's committed offsets, the slot, and what the workers logged about resuming."""
+        missing = self.missing()
+        if not missing:
+            return "no row is missing"
+        lines = [f"missing rows {missing[:30]} (WAL at insert {self.row_lsns.get(missing[0])}.."
+                 f"{self.row_lsns.get(missing[-1])})"]
+        psql = Psql(self.env)
+        try:
+            committed = psql.one(f"SELECT count(*) FROM public.customers WHERE id IN ({','.join(map(str, missing))})")
+            slot = psql.one(f"SELECT restart_lsn || ' ' || confirmed_flush_lsn FROM pg_replication_slots "
+                            f"WHERE slot_name = '{self.slot}'")
+        finally:
+            psql.close()
+        lines.append(f"in PostgreSQL: {committed} of {len(missing)}; slot {self.slot} restart/confirmed_flush {slot}")
+        found: dict[int, list[str]] = {}
+        for message in self.read_topic(TOPIC):
+            value = decoded(message.value())
+            payload = value.get("payload", value) if isinstance(value, dict) else {}
+            row = row_of(message.key())
+            if isinstance(row, int) and (row in missing or any(abs(row - m) <= 2 for m in (missing[0], missing[-1]))):
+                source = (payload or {}).get("source") or {}
+                found.setdefault(row, []).append(
+                    f"offset {message.offset()} at {message.timestamp()[1]} op {(payload or {}).get('op')} "
+                    f"lsn {source.get('lsn')} txId {source.get('txId')}")
+        lines.append(f"on {TOPIC} read again from the beginning: {sum(1 for row in missing if row in found)} of "
+                     f"{len(missing)}")
+        lines += [f"  row {row} ({self.row_lsns.get(row)}): {'; '.join(where)}" for row, where in sorted(found.items())]
+        for message in self.read_topic(OFFSETS_TOPIC):
+            if b"inventory-postgres" in (message.key() or b""):
+                lines.append(f"  offset record at {message.timestamp()[1]}: {decoded(message.value())}")
+        pattern = re.compile(r"WalPositionLocator|Streaming requested|already processed|resume|Found previous|"
+                             r"Committing offsets|committed offsets|flush|Stopping task|Starting task|slot|"
+                             r"Finished commitOffsets|Failed to|ERROR|WARN .*(offset|commit)", re.IGNORECASE)
+        for log in self.worker_logs():
+            for line in log.read_text(errors="replace").splitlines():
+                if ("inventory-postgres" in line and pattern.search(line)) or "WalPositionLocator" in line:
+                    lines.append(f"  {log.parent.name}: {line[:400]}")
+        return "\n".join(lines)
+
     def teardown(self) -> None:
         try:
             self.playbook("teardown.yml", "-e", "eventhub_teardown_delete_namespace=true")
@@ -478,6 +573,8 @@ def main(argv: list[str]) -> int:
             pipeline.wait("every replica Ready", pipeline.all_ready, timeout=WINDOW_TIMEOUT)
             pipeline.wait("the stream caught up", pipeline.caught_up, timeout=WINDOW_TIMEOUT)
         pipeline.drain()
+        if pipeline.missing():
+            print(pipeline.audit(), flush=True)
     except BaseException:
         traceback.print_exc()  # before the teardown, whose own failure would hide it
         raise
@@ -486,7 +583,7 @@ def main(argv: list[str]) -> int:
         pipeline.teardown()
     print()
     print(f"{'fault':<20} {'recovered':>9} {'recovery s':>10} {'tasks s':>8} {'stream s':>8} {'max lag s':>9} "
-          f"{'held s':>6} {'rows':>6} {'lost':>5} {'dup':>5}  replaced")
+          f"{'held s':>6} {'restarts':>8} {'rows':>6} {'lost':>5} {'dup':>5}  replaced")
     total_lost = total_duplicated = 0
     # a window's rows run until the next fault: the settling after it is its own
     bounds = [0.0] + [window.start for window in windows[1:]] + [float("inf")]
@@ -497,10 +594,13 @@ def main(argv: list[str]) -> int:
         print(f"{window.name:<20} {'yes' if window.recovered else 'NO':>9} {pipeline.recovery(window):>10.1f} "
               f"{max(0.0, window.status_at - window.reference):>8.1f} "
               f"{max(0.0, window.stream_at - window.reference):>8.1f} {window.max_lag:>9.1f} {window.held:>6.0f} "
+              f"{window.restarts:>8} "
               f"{rows:>6} {lost:>5} {duplicated:>5}  "
               f"{', '.join(window.replaced) or '-'}")
         print(f"BENCH fault-{window.name} ours={pipeline.recovery(window):.2f} baseline={GOAL_SECONDS:.2f} "
               f"ratio={GOAL_SECONDS / max(pipeline.recovery(window), 0.01):.2f}")
+    print(f"{len(pipeline.snapshot_rows)} rows, committed before the connector's slot existed, came as reads of its "
+          "initial snapshot")
     recovered = sum(1 for window in windows if window.recovered)
     worst = max((pipeline.recovery(window) for window in windows), default=0.0)
     print(f"faults: {recovered}/{len(windows)} recovered, max recovery {worst:.1f} s, "

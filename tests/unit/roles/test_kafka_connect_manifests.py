@@ -65,7 +65,8 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                    "kafka_connect_heap_percent": 40},
     "seed-probes": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_startup_probe": {"enabled": False},
                     "kafka_connect_readiness_probe": {"initial_delay_seconds": 40},
-                    "kafka_connect_liveness_probe": {"initial_delay_seconds": 60}},
+                    "kafka_connect_liveness_probe": {"initial_delay_seconds": 60, "failure_threshold": 10,
+                                                     "termination_grace_period_seconds": None}},
     "entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION},
     "statefulset": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                     "kafka_connect_replicas": 2, "kafka_connect_namespace": "kc",
@@ -344,8 +345,10 @@ def test_a_startup_probe_every_second_gates_readiness_and_liveness_without_initi
                                       "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 180}
     assert probes["readinessProbe"] == {"httpGet": http_get, "initialDelaySeconds": 0, "periodSeconds": 10,
                                         "timeoutSeconds": 5, "successThreshold": 1, "failureThreshold": 3}
-    assert probes["livenessProbe"]["initialDelaySeconds"] == 0
-    assert probes["livenessProbe"]["periodSeconds"] == 5 and probes["livenessProbe"]["failureThreshold"] == 10
+    # a hung worker is killed after 3 failed probes (the seed's 10) and given 10 s, not the pod's 60 s, to stop
+    assert probes["livenessProbe"] == {"httpGet": http_get, "initialDelaySeconds": 0, "periodSeconds": 5,
+                                       "timeoutSeconds": 5, "successThreshold": 1, "failureThreshold": 3,
+                                       "terminationGracePeriodSeconds": 10}
 
 
 def test_the_seed_probes_come_back_without_the_startup_probe(rendered):
@@ -354,6 +357,7 @@ def test_the_seed_probes_come_back_without_the_startup_probe(rendered):
     # a partial dict overrides only what it names
     assert probes["readinessProbe"]["initialDelaySeconds"] == 40 and probes["readinessProbe"]["periodSeconds"] == 10
     assert probes["livenessProbe"]["initialDelaySeconds"] == 60 and probes["livenessProbe"]["failureThreshold"] == 10
+    assert "terminationGracePeriodSeconds" not in probes["livenessProbe"]  # null leaves the pod's grace period
 
 
 def test_entra_workers_log_in_with_kafkas_oauth_handlers_and_the_secret_stays_in_the_secret(rendered):
