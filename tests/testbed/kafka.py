@@ -572,7 +572,7 @@ def log_tail(layout: Layout, lines: int = 30) -> str:
         return "(no log)"
 
 
-def start_broker(layout: Layout) -> int:
+def start_broker(layout: Layout) -> subprocess.Popen[bytes]:
     layout.log.parent.mkdir(parents=True, exist_ok=True)
     layout.pid.parent.mkdir(parents=True, exist_ok=True)
     command = java_command(layout, "kafka.Kafka", str(layout.server_properties), heap=BROKER_JVM_OPTIONS)
@@ -581,7 +581,7 @@ def start_broker(layout: Layout) -> int:
         process = subprocess.Popen(command, cwd=layout.home, stdin=subprocess.DEVNULL, stdout=log_file,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     layout.pid.write_text(f"{process.pid}\n")
-    return process.pid
+    return process
 
 
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
@@ -627,6 +627,7 @@ def up() -> None:
     connection_string = seed_credentials(layout)
     write_config(layout)
     pid = running_pid(layout)
+    process: subprocess.Popen[bytes] | None = None
     if pid is None:
         taken = [f"{host}:{port}" for host, port in ((LOCAL_IP, LOCAL_PORT), (LOCAL_IP, CONTROLLER_PORT))
                  if port_open(host, port)] + ([f"{PODS_LISTENER_IP}:{PODS_PORT}"] if pods_listener_open() else [])
@@ -634,12 +635,18 @@ def up() -> None:
             # Another broker (a testbed under another TESTBED_STATE?) would answer with other credentials.
             raise TestbedError(f"{', '.join(taken)} already in use by a process this state dir did not start")
         format_storage(layout)
-        pid = start_broker(layout)
-        log(f"broker started (pid {pid})")
-    if not wait_until(lambda: healthy(layout) or running_pid(layout) is None, START_TIMEOUT):
+        process = start_broker(layout)
+        log(f"broker started (pid {process.pid})")
+
+    def exited() -> bool:
+        # The broker just started is asked itself: right after its exec, /proc may still show an empty
+        # command line, which running_pid would take for a broker that is gone.
+        return process.poll() is not None if process is not None else running_pid(layout) is None
+
+    if not wait_until(lambda: healthy(layout) or exited(), START_TIMEOUT):
         raise TestbedError(f"the broker is not listening after {START_TIMEOUT:.0f}s; last lines of {layout.log}:\n"
                            f"{log_tail(layout)}")
-    if running_pid(layout) is None:
+    if exited():
         raise TestbedError(f"the broker exited; last lines of {layout.log}:\n{log_tail(layout)}")
     write_env_file(layout, connection_string)
     log(f"up in {time.monotonic() - started:.1f}s: SASL_SSL on {LOCAL_IP}:{LOCAL_PORT} and "

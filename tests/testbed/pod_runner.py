@@ -1131,6 +1131,7 @@ def up() -> None:
         raise TestbedError(f"the runner needs the kubernetes package (run it with the project's .venv): {error}") from error
     ensure_pod_network()
     pid = daemon_pid(layout)
+    process: subprocess.Popen[bytes] | None = None
     if pid is None:
         layout.heartbeat.unlink(missing_ok=True)
         for folder in (layout.pid.parent, layout.log.parent, layout.pods):
@@ -1142,9 +1143,15 @@ def up() -> None:
         pid = process.pid
         layout.pid.write_text(f"{pid}\n")
         log(f"runner started (pid {pid})")
-    if not wait_until(lambda: layout.heartbeat.is_file() or daemon_pid(layout) is None, DAEMON_START_TIMEOUT):
+
+    def exited() -> bool:
+        # The process just started is asked itself: until its exec completes, /proc shows the parent's
+        # command line, which daemon_pid would take for a runner that is gone.
+        return process.poll() is not None if process is not None else daemon_pid(layout) is None
+
+    if not wait_until(lambda: layout.heartbeat.is_file() or exited(), DAEMON_START_TIMEOUT):
         raise TestbedError(f"the runner did not list pods within {DAEMON_START_TIMEOUT:.0f}s; see {layout.log}")
-    if daemon_pid(layout) is None:
+    if exited():
         tail = "\n".join(layout.log.read_text(errors="replace").splitlines()[-20:])
         raise TestbedError(f"the runner exited; last lines of {layout.log}:\n{tail}")
     values = {"POD_RUNNER_NETNS": NETNS, "POD_RUNNER_ANNOTATION": f"{ANNOTATION}=true",
