@@ -127,14 +127,14 @@ def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
 
 
 KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
-        " 'absent': kafka_connect__absent_definitions, 'namespace': kafka_connect__namespace_definition} | to_json }}")
+        " 'absent': kafka_connect__switched_off, 'namespace': kafka_connect__namespace_definition} | to_json }}")
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("render")
     blocks = [{"name": case, "vars": variables, "block": [
-        {"name": "Render", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "render"}},
+        {"name": "Render", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "render", "public": True}},
         {"name": "Keep", "ansible.builtin.copy": {"dest": str(tmp / (case + ".json")), "mode": "0600", "content": KEEP}},
     ]} for case, variables in RENDER_CASES.items()]
     plays = [{"name": "Render", "hosts": "localhost", "gather_facts": False, "tasks": blocks}]
