@@ -106,6 +106,31 @@ attributes:
 """
 
     # Attributes of the modules that only read.
+    # The workload a wait watches (connect_ready, and connect_connectors before its read).
+    ROLLOUT = r"""
+options:
+  workload:
+    description:
+      - Name of the Deployment or StatefulSet (O(workload_kind)) in O(namespace) whose rollout to wait for
+        before the REST API is asked. Requires O(namespace); with O(service), the Service's ready pods are
+        also probed one by one.
+    type: str
+    version_added: 0.2.0
+  workload_kind:
+    description:
+      - Kind of O(workload).
+    type: str
+    choices: [Deployment, StatefulSet]
+    default: Deployment
+    version_added: 0.2.0
+  poll_interval:
+    description:
+      - Seconds between two reads of O(workload) when no watch event came first (with O(workload)); more than 0.
+    type: float
+    default: 1
+    version_added: 0.2.0
+"""
+
     READ_ONLY = r"""
 options: {}
 attributes:

@@ -23,6 +23,10 @@ description:
     reports.
   - An unchanged list costs exactly one request (O(wait) included, when the read already shows
     every connector in its state).
+  - With O(workload), it first waits, in the same process, for that Deployment or StatefulSet to roll
+    out and for Connect to answer, exactly as M(streamops.eventhub_connect.connect_ready) does (up to
+    O(ready_timeout)), and returns what that wait saw in RV(ready); C(site.yml) waits so, saving the
+    module process of a separate wait.
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:
@@ -30,6 +34,7 @@ extends_documentation_fragment:
   - streamops.eventhub_connect.connect.retries
   - streamops.eventhub_connect.connect.manage
   - streamops.eventhub_connect.connect.secrets
+  - streamops.eventhub_connect.connect.rollout
   - kubernetes.core.k8s_auth_options
 options:
   connectors:
@@ -98,6 +103,7 @@ options:
       - Seconds to keep retrying the first read while Connect does not answer yet (refused, the service
         proxy's 503, a starting worker's 404), so no separate readiness check is needed. V(0) uses
         O(timeout).
+      - With O(workload), the deadline of the wait for its rollout and the REST API.
     type: float
     default: 0
   timeout:
@@ -218,10 +224,19 @@ failures:
   elements: str
   sample: ["connector orders-sink task 0 FAILED on 10.0.0.7:8083: org.apache.kafka.connect.errors.ConnectException: file gone"]
 requests:
-  description: Number of REST requests the module sent (1 for an unchanged list).
+  description: Number of REST requests the module sent (1 for an unchanged list without O(workload)).
   returned: always
   type: int
   sample: 1
+ready:
+  description:
+    - What the wait for O(workload) saw, shaped as M(streamops.eventhub_connect.connect_ready)'s result
+      (C(endpoint), C(status), C(body), C(attempts), C(elapsed), C(workload_status), C(pods), C(version),
+      C(commit), C(kafka_cluster_id), C(connectors)).
+  returned: when O(workload) is set
+  type: dict
+  sample: {"status": 200, "body": "[]", "version": "4.3.1", "kafka_cluster_id": "MkU3OEVBNTcwNTJENDM2Qk",
+           "pods": ["kafka-connect-7d9f8b6c4-abcde"], "elapsed": 0.05, "attempts": 1}
 endpoint:
   description: Where the module sent its requests.
   returned: always
@@ -244,6 +259,11 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     build_connect_client,
     check_connect_params,
     connect_argument_spec,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_wait import (
+    ROLLOUT_ARG_SPEC,
+    check_rollout_params,
+    wait_until_ready,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
     changed_keys,
@@ -302,6 +322,7 @@ CONNECTORS_ARG_SPEC = {
     "request_timeout": {"type": "float", "default": 30},
     "max_workers": {"type": "int", "default": 8},
 }
+CONNECTORS_ARG_SPEC.update(ROLLOUT_ARG_SPEC)
 
 
 class ConnectorsModule(AnsibleModule):
@@ -525,9 +546,23 @@ class ConnectorsManager:
 
 
 def run(module: AnsibleModule) -> Dict[str, Any]:
-    desired = check_input(module.params)
-    client = build_connect_client(module, module.params["request_timeout"])
-    return ConnectorsManager(module, client, desired).run()
+    params = module.params
+    desired = check_input(params)
+    rollout = check_rollout_params(params)
+    dynamic = None
+    if rollout is not None:
+        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client
+
+        dynamic = dynamic_client(module, "waiting for a workload")
+    client = build_connect_client(module, params["request_timeout"], dynamic=dynamic)
+    ready = None
+    if rollout is not None:
+        ready = wait_until_ready(client, "/connectors", [200], params["ready_timeout"] or params["timeout"],
+                                 params["request_timeout"], dynamic=dynamic, rollout=rollout)
+    result = ConnectorsManager(module, client, desired).run()
+    if ready is not None:
+        result["ready"] = ready
+    return result
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 
 The happy path (a Deployment of real workers) is what every role test on the testbed waits through; here,
 what a user sees when the workload is missing, or rolled out (KWOK runs its pods, without a worker) but
-without its Service, for a Deployment and a StatefulSet.
+without its Service, for a Deployment and a StatefulSet; and that connect_connectors, given the workload
+(as site.yml does), waits the same way and writes nothing until the wait is over.
 """
 from __future__ import annotations
 
@@ -55,9 +56,10 @@ def namespace(testbed: LiveTestbed) -> Iterator[str]:
         testbed.delete_namespace(name)
 
 
-def wait(testbed: LiveTestbed, namespace: str, **options: Any) -> Dict[str, Any]:
-    task = {"name": "wait", "streamops.eventhub_connect.connect_ready": dict(
-        {"namespace": namespace, "service": "kc", "timeout": 3, "poll_interval": 0.5}, **options), "ignore_errors": True}
+def wait(testbed: LiveTestbed, namespace: str, module: str = "connect_ready", **options: Any) -> Dict[str, Any]:
+    task = {"name": "wait", "streamops.eventhub_connect." + module: dict(
+        {"namespace": namespace, "service": "kc", "poll_interval": 0.5}, **options), "ignore_errors": True}
+    task["streamops.eventhub_connect." + module].setdefault("ready_timeout" if module == "connect_connectors" else "timeout", 3)
     rc, document, output = testbed.playbook({"name": "connect_ready", "tasks": [task]})
     results = task_results(document, "wait")
     assert len(results) == 1, output[-3000:]
@@ -83,3 +85,16 @@ def test_a_rolled_out_workload_without_its_service_fails_naming_the_endpoints(
     assert status["readyReplicas"] == 1 and status["observedGeneration"] == 1
     if kind == "StatefulSet":
         assert status["currentRevision"] == status["updateRevision"]
+
+
+def test_connect_connectors_waits_for_the_workload_as_connect_ready_does_before_any_write(
+        testbed: LiveTestbed, namespace: str) -> None:
+    connector = {"name": "never-written", "config": {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "topic": "t", "file": "/dev/null"}}
+    result = wait(testbed, namespace, module="connect_connectors", workload="kc-deploy", connectors=[connector])
+    assert result["failed"]
+    assert result["msg"] == "Deployment %s/kc-deploy was not ready within 3 s: Service kc has 0 ready endpoint(s) of 1" % (
+        namespace,)
+    assert result["workload_status"]["readyReplicas"] == 1
+    # the wait asked the workload and its EndpointSlices only: no REST request, so nothing was written
+    assert "connectors" not in result and result["attempts"] == 0

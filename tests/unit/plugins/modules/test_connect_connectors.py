@@ -230,6 +230,12 @@ def test_placeholders_are_accepted_and_stay_idempotent(connect):
     (connect_ready, {"timeout": -3}, "timeout is -3"),
     (connect_connectors, {"connectors": [{"name": "a", "state": "present"}]}, "has state present but no config"),
     (connect_connectors, {"connectors": [{"name": "a", "config": {"x": {"y": 1}}}]}, "is a mapping"),
+    # the rollout wait's options, shared by connect_ready and connect_connectors
+    (connect_connectors, {"workload": "kafka-connect"}, "workload 'kafka-connect' needs namespace"),
+    (connect_connectors, {"namespace": "kc", "workload": " "}, "workload is empty"),
+    (connect_connectors, {"namespace": "kc", "workload": "kc", "workload_kind": "DaemonSet"}, "workload_kind"),
+    (connect_connectors, {"namespace": "kc", "workload": "kc", "poll_interval": 0}, "poll_interval is 0"),
+    (connect_ready, {"poll_interval": -1}, "poll_interval is -1; it must be more than 0"),
 ])
 def test_bad_input_is_refused_before_any_request(connect, module, args, expected):
     args = dict({"url": connect.url, "timeout": 5}, **args)
