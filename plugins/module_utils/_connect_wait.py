@@ -9,7 +9,7 @@ that site.yml's no-op re-run waits and reads in one module process.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible.module_utils.common.text.converters import to_text
 
@@ -55,6 +55,17 @@ def check_rollout_params(params: Dict[str, Any]) -> Optional[Dict[str, Any]]:
             params["workload"], params["workload_kind"]))
     return {"namespace": params["namespace"], "workload": params["workload"], "workload_kind": params["workload_kind"],
             "service": params["service"], "poll_interval": params["poll_interval"]}
+
+
+def rollout_target(module: Any) -> Tuple[Optional[Dict[str, Any]], Any]:
+    """The workload to wait for (check_rollout_params) and the kubernetes client to read it with; (None, None) without."""
+    rollout = check_rollout_params(module.params)
+    if rollout is None:
+        return None, None
+    # imported here: the kubernetes library takes a while to import, and a wait without workload needs none of it
+    from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client
+
+    return rollout, dynamic_client(module, "waiting for a workload")
 
 
 class ReadinessWaiter:

@@ -262,7 +262,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_wait import (
     ROLLOUT_ARG_SPEC,
-    check_rollout_params,
+    rollout_target,
     wait_until_ready,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
@@ -548,12 +548,7 @@ class ConnectorsManager:
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
     desired = check_input(params)
-    rollout = check_rollout_params(params)
-    dynamic = None
-    if rollout is not None:
-        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client
-
-        dynamic = dynamic_client(module, "waiting for a workload")
+    rollout, dynamic = rollout_target(module)
     client = build_connect_client(module, params["request_timeout"], dynamic=dynamic)
     ready = None
     if rollout is not None:

@@ -192,7 +192,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connect_wait import (
     ROLLOUT_ARG_SPEC,
-    check_rollout_params,
+    rollout_target,
     wait_until_ready,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import run_module
@@ -211,12 +211,7 @@ READINESS_ARG_SPEC.update(ROLLOUT_ARG_SPEC)
 def run(module: AnsibleModule) -> Dict[str, Any]:
     params = module.params
     check_connect_params(params, positive=("interval", "max_interval", "request_timeout"))
-    dynamic = None
-    rollout = check_rollout_params(params)
-    if rollout is not None:
-        from ansible_collections.streamops.eventhub_connect.plugins.module_utils._k8s_proxy import dynamic_client
-
-        dynamic = dynamic_client(module, "waiting for a workload")
+    rollout, dynamic = rollout_target(module)
     client = build_connect_client(module, module.params["request_timeout"], dynamic=dynamic)
     result = {"changed": False}  # type: Dict[str, Any]
     result.update(wait_until_ready(client, params["path"], params["status_code"], params["timeout"],
