@@ -504,6 +504,15 @@ def java_command(layout: Layout, main_class: str, *args: str, heap: list[str] | 
             f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", classpath, main_class, *args]
 
 
+def new_cluster_id() -> str:
+    """16 random bytes in unpadded URL-safe base64, as Kafka's Uuid.randomUuid makes them: never starting with
+    '-', which kafka-storage's argument parser would take for an option (one id in 64 failed `format -t`)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def format_storage(layout: Layout) -> None:
     if (layout.data / "meta.properties").is_file():
         return
@@ -511,8 +520,7 @@ def format_storage(layout: Layout) -> None:
         shutil.rmtree(layout.data, ignore_errors=True)
         shutil.copytree(layout.formatted, layout.data)
         return
-    # Kafka's cluster ids are 16 random bytes in unpadded URL-safe base64.
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = new_cluster_id()
     result = subprocess.run(java_command(layout, "kafka.tools.StorageTool", "format", "-t", cluster_id,
                                          "-c", str(layout.server_properties), "--ignore-formatted"),
                             capture_output=True, text=True, check=False)
