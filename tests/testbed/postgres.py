@@ -8,18 +8,24 @@ PostgreSQL 15 or newer from the machine (Debian's `postgresql` package, /usr/lib
   pods   198.19.255.1:5432  the host end of the pods' veth (pod_runner.py creates it), reached from
                             the pod network namespace as postgres.testbed:5432
                             (/etc/netns/streamops-pods/hosts)
-  host   $TESTBED_STATE/postgres/run/.s.PGSQL.5432, the superuser `postgres` (trust, socket only)
+  host   <server>/run/.s.PGSQL.5432, the superuser `postgres` (trust, socket only)
+
+The server's own files (data directory, socket, log) live where its system user can reach them
+whatever the clone's parents allow (a clone in a 0700 home, a `mktemp -d` TESTBED_STATE):
+`/var/lib/streamops-testbed/postgres-<digest of TESTBED_STATE>`, or `$TESTBED_POSTGRES_HOME`, a folder
+the testbed owns, made by `up` and removed by `down` (the log is copied to `$TESTBED_STATE/logs` first).
 
 The demo database `inventory` holds `public.customers` and `public.orders`; the role `debezium`
 has LOGIN REPLICATION and SELECT on both; the superuser creates the publication `dbz_publication`
 FOR TABLE the two, so connectors run with `publication.autocreate.mode=disabled`. The debezium
-password is generated once per testbed state into postgres/debezium.password (0600).
-The data directory is kept across `down`/`up`; replication slots outlive connectors, so tests
-drop the slots they create, and `up` drops inactive ones (the cluster it comes up with is empty).
+password is generated once per testbed state into $TESTBED_STATE/postgres/debezium.password (0600).
+Replication slots outlive connectors, so tests drop the slots they create, and `up` drops inactive ones
+(the cluster it comes up with is empty).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import pwd
 import re
@@ -48,6 +54,7 @@ PUBLICATION = "dbz_publication"
 TABLES = ("public.customers", "public.orders")
 POD_NETWORK = "198.18.0.0/15"  # pods, and the veth's two ends
 START_TIMEOUT = 60
+SERVER_HOMES = Path("/var/lib/streamops-testbed")
 
 TESTBED_CONF = f"""\
 # Written by tests/testbed/postgres.py on every `up`.
@@ -126,18 +133,31 @@ class Layout:
 
     @property
     def home(self) -> Path:
+        """The testbed's own files (passwords, env): root only, inside TESTBED_STATE."""
         return self.root / "postgres"
 
     @property
+    def server(self) -> Path:
+        """The server's files, outside TESTBED_STATE: its system user must reach them."""
+        override = os.environ.get("TESTBED_POSTGRES_HOME")
+        if override:
+            return Path(override).resolve()
+        return SERVER_HOMES / f"postgres-{hashlib.sha256(str(self.root).encode()).hexdigest()[:12]}"
+
+    @property
     def data(self) -> Path:
-        return self.home / "data"
+        return self.server / "data"
 
     @property
     def run(self) -> Path:
-        return self.home / "run"
+        return self.server / "run"
 
     @property
     def log(self) -> Path:
+        return self.server / "postgres.log"
+
+    @property
+    def kept_log(self) -> Path:
         return self.root / "logs" / "postgres.log"
 
     @property
@@ -201,7 +221,7 @@ def check_traversable(path: Path) -> None:
     for parent in path.parents:
         if parent.exists() and not parent.stat().st_mode & 0o001:
             raise TestbedError(f"{parent} is not searchable by others, so {SYSTEM_USER} cannot reach {path}; "
-                               f"chmod o+x {parent} or set TESTBED_STATE elsewhere")
+                               "set TESTBED_POSTGRES_HOME to a folder under world-searchable parents")
 
 
 def ensure_password(path: Path) -> str:
@@ -216,7 +236,7 @@ def initdb(layout: Layout, user: pwd.struct_passwd) -> None:
     layout.data.mkdir(mode=0o700, parents=True)
     chown(layout.data, user)
     # initdb reads the password as the system user: hand it a copy only that user can read, then drop it.
-    handoff = layout.home / ".initdb-password"
+    handoff = layout.server / ".initdb-password"
     shutil.copyfile(layout.superuser_password_file, handoff)
     handoff.chmod(0o600)
     chown(handoff, user)
@@ -265,10 +285,12 @@ def up() -> None:
     if not Path("/sys/class/net/sop-host").exists():
         raise TestbedError("the pods' veth (sop-host) is missing: the pod runner (pods) must be up first")
     user = ensure_user()
-    check_traversable(layout.home)
-    layout.home.mkdir(parents=True, exist_ok=True)
-    layout.home.chmod(0o711)
-    layout.log.parent.mkdir(parents=True, exist_ok=True)
+    layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    layout.server.mkdir(parents=True, exist_ok=True)
+    if layout.server.parent == SERVER_HOMES:
+        SERVER_HOMES.chmod(0o711)  # whatever the umask: searchable by the server's user, listable by none
+    layout.server.chmod(0o711)
+    check_traversable(layout.server)
     if not (layout.data / "PG_VERSION").is_file():
         shutil.rmtree(layout.data, ignore_errors=True)
         initdb(layout, user)
@@ -320,6 +342,10 @@ def down() -> None:
             raise TestbedError(f"pg_ctl stop failed: {result.stderr.strip()}")
         log(f"stopped (pid {pid})")
     layout.env_file.unlink(missing_ok=True)
+    if layout.log.is_file():
+        layout.kept_log.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(layout.log, layout.kept_log)
+    shutil.rmtree(layout.server, ignore_errors=True)
 
 
 def status() -> int:
