@@ -121,8 +121,9 @@ def _entry_errors(index: int, entry: Any, field: str) -> List[str]:
         except ConfigValueError as exc:
             errors.append("{0}: {1}".format(label, exc))
         else:
-            errors.extend(connector_config_errors(entry["name"], normalized,
-                                                  _is_bool(entry.get("allow_literal_secrets")) and boolean(entry.get("allow_literal_secrets"), strict=False), where + ".config"))
+            allow = entry.get("allow_literal_secrets")
+            allow_literal = _is_bool(allow) and boolean(allow, strict=False)
+            errors.extend(connector_config_errors(entry["name"], normalized, allow_literal, where + ".config"))
     return errors
 
 
