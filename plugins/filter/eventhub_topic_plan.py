@@ -21,8 +21,14 @@ description:
     Hubs refuses), C(<topic.prefix>.transaction) with C(provide.transaction.metadata), the
     C(schema.history.internal.kafka.topic) of MySQL, MariaDB, SQL Server and Oracle (one partition, the
     tier's longest retention), C(errors.deadletterqueue.topic.name), and the C(topic) of a
-    FileStreamSource. Sink connectors (C(topics) or C(topics.regex) in their config) write no topic
-    but their dead letter queue.
+    FileStreamSource, and for a MirrorSourceConnector whose C(topics) names topics one by one
+    C(<source.cluster.alias>.<topic>) (or C(<topic>) with the identity replication policy). Sink
+    connectors, known by their class (its simple name ends in C(Sink)), write no topic but their dead
+    letter queue.
+  - The connector list is checked first by the one check the C(streamops.eventhub_connect.connectors)
+    role and the C(streamops.eventhub_connect.connect_connectors) module run (unique names Connect can
+    address, one C(topic.prefix) per Debezium connector, topic names, placeholders confined to the
+    connector-secrets mount, no literal secret); what it refuses is in RV(_value.errors).
   - Renames by C(org.apache.kafka.connect.transforms.RegexRouter) (C(regex), C(replacement) with
     Java's C($1)) and C(io.debezium.transforms.ByLogicalTableRouter) (C(topic.regex),
     C(topic.replacement)) are applied in the order of C(transforms), also under a

@@ -14,6 +14,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     ConnectResponse,
     request_retrying,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import connector_name_error
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput
 
 # The run state each module state asks for, as Connect's status reports it.
@@ -25,15 +26,11 @@ TRACE_LINE_CHARS = 300
 
 
 def check_connector_name(name: Any, field: str) -> str:
-    """The name, or InvalidInput: Connect refuses empty names and cannot address names with '/'."""
-    text = "" if name is None else to_text(name)
-    if not text.strip():
-        raise InvalidInput("{0} is empty; a connector needs a name".format(field))
-    if "/" in text:
-        raise InvalidInput("{0} {1!r} contains '/'; Connect's REST paths cannot address such a connector".format(field, text))
-    if text != text.strip() or any(ord(char) < 32 for char in text):
-        raise InvalidInput("{0} {1!r} has leading or trailing blanks or control characters".format(field, text))
-    return text
+    """The name, or InvalidInput with connector_name_error's reason."""
+    error = connector_name_error(None if name is None else to_text(name), field)
+    if error:
+        raise InvalidInput(error)
+    return to_text(name)
 
 
 def connector_path(name: str, suffix: str = "") -> str:

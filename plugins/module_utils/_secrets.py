@@ -33,10 +33,15 @@ SECRET_KEY_FRAGMENTS = (
 )
 SECRET_KEY_PATTERN = re.compile("|".join(SECRET_KEY_FRAGMENTS), re.IGNORECASE)
 
-# user:password@ in a URL (jdbc:postgresql://u:p@host/db), and password=... inside a URL's query
+# user:password@ in a URL (jdbc:postgresql://u:p@host/db); user/password@ after a scheme, as Oracle's
+# thin and OCI URLs carry it (jdbc:oracle:thin:scott/tiger@host:1521/orcl); password=... inside a query.
+# A Kerberos principal (kafka/host@REALM) has no scheme before it, so it is no user/password@.
 URL_USERINFO_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/:@\s]*:)(?P<secret>[^@/\s]+)(?=@)", re.IGNORECASE)
+URL_SLASH_PASSWORD = re.compile(r"(?P<head>(?<![\w/.:@-])[a-z][a-z0-9+.-]*:(?:[a-z][a-z0-9+.-]*:)*[^\s/:@;?&=]+/)(?P<secret>[^@/\s]+)(?=@)",
+                                re.IGNORECASE)
 URL_QUERY_PASSWORD = re.compile(r"(?P<head>[?&;](?:password|pwd|passwd|secret|token|key)=)(?P<secret>[^&;\s]+)",
                                 re.IGNORECASE)
+URL_SECRET_PATTERNS = (URL_USERINFO_PASSWORD, URL_SLASH_PASSWORD, URL_QUERY_PASSWORD)
 
 
 def is_secret_key(key: str) -> bool:
@@ -50,13 +55,12 @@ def secret_keys(mapping: Mapping[str, Any]) -> List[str]:
 
 
 def secrets_in_value(value: str) -> List[str]:
-    """Credentials embedded in a non-secret value: a URL's user:password@ or its ?password=..."""
-    found = [m.group("secret") for m in URL_USERINFO_PASSWORD.finditer(value)]
-    found.extend(m.group("secret") for m in URL_QUERY_PASSWORD.finditer(value))
-    return found
+    """Credentials embedded in a non-secret value: a URL's user:password@, user/password@ or ?password=..."""
+    return [match.group("secret") for pattern in URL_SECRET_PATTERNS for match in pattern.finditer(value)]
 
 
 def mask_value(value: str, replacement: str) -> str:
     """value with every embedded credential replaced."""
-    value = URL_USERINFO_PASSWORD.sub(lambda m: m.group("head") + replacement, value)
-    return URL_QUERY_PASSWORD.sub(lambda m: m.group("head") + replacement, value)
+    for pattern in URL_SECRET_PATTERNS:
+        value = pattern.sub(lambda m: m.group("head") + replacement, value)
+    return value

@@ -11,6 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import (
+    connector_direction,
+    connector_kind,
+    connector_list_errors,
+)
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_limits import (
     budget_error,
     hub_name_error,
@@ -79,6 +84,11 @@ DEBEZIUM_SOURCES: Dict[str, DebeziumSource] = {
     "Oracle": DebeziumSource("Oracle", ("schema", "table"), False, True),
 }
 FILESTREAM_SOURCE = "FileStreamSource"
+MIRROR_SOURCE = "MirrorSource"
+MIRROR_DEFAULT_POLICY = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy"
+MIRROR_IDENTITY_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+# A topics entry of MirrorSourceConnector that names one topic: letters, digits, '_', '-', and dots (plain or \.)
+_MIRROR_LITERAL = re.compile(r"[A-Za-z0-9_-]+(?:(?:\\\.|\.)[A-Za-z0-9_-]+)*")
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -137,12 +147,6 @@ def _setting(config: Mapping[str, Any], key: str) -> Optional[str]:
 
 def _split_list(value: Optional[str]) -> List[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
-def connector_kind(connector_class: str) -> str:
-    """The class's simple name without "Connector": the alias Connect itself accepts."""
-    simple = connector_class.rsplit(".", 1)[-1]
-    return simple[:-len("Connector")] if simple.endswith("Connector") and simple != "Connector" else simple
 
 
 def _literal_identifier(entry: str) -> Optional[List[str]]:
@@ -308,6 +312,31 @@ def _schema_history_topic(name: str, config: Mapping[str, Any], source: Debezium
     return [PlannedTopic(topic, "schema-history")], []
 
 
+def _mirror_topics(name: str, config: Mapping[str, Any]) -> Tuple[List[PlannedTopic], List[str]]:
+    """The remote topics a MirrorSourceConnector writes here: <source.cluster.alias>.<topic>, or <topic> (identity)."""
+    policy = _setting(config, "replication.policy.class") or MIRROR_DEFAULT_POLICY
+    if policy not in (MIRROR_DEFAULT_POLICY, MIRROR_IDENTITY_POLICY):
+        return [], ["connector '%s': replication.policy.class %s names remote topics in its own way; give the "
+                    "connector's topics: explicitly" % (name, policy)]
+    listed = _split_list(_setting(config, "topics"))
+    if not listed:
+        return [], ["connector '%s': without topics MirrorSourceConnector replicates every topic of the source "
+                    "cluster (topics=.*), which the plan cannot know; list them in topics or give the entry's "
+                    "topics: explicitly" % name]
+    errors = []
+    topics = []
+    alias = _setting(config, "source.cluster.alias") or "source"
+    separator = _setting(config, "replication.policy.separator") or "."
+    for entry in listed:
+        if not _MIRROR_LITERAL.fullmatch(entry):
+            errors.append("connector '%s': topics entry '%s' is a pattern, not one topic the plan can name; list "
+                          "the topics one by one or give the entry's topics: explicitly" % (name, entry))
+            continue
+        topic = entry.replace("\\.", ".")
+        topics.append(PlannedTopic(topic if policy == MIRROR_IDENTITY_POLICY else alias + separator + topic, "data"))
+    return topics, errors
+
+
 def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
     """Every topic one connectors_list entry writes; explicit topics: replace the derived list."""
     name = str(entry.get("name") or "")
@@ -315,7 +344,9 @@ def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
         listed = entry["topics"]
         if isinstance(listed, str) or not isinstance(listed, Sequence):
             return ConnectorPlan(name, (), ("connector '%s': topics must be a list of topic names" % name,))
-        return ConnectorPlan(name, tuple(PlannedTopic(str(topic), "listed") for topic in listed), ())
+        # a topic that is not a name is the connector list check's error (connector_list_errors)
+        return ConnectorPlan(name, tuple(PlannedTopic(topic, "listed") for topic in listed
+                                         if isinstance(topic, str) and topic.strip()), ())
     config = entry.get("config")
     if not config:
         return ConnectorPlan(name, (), ())
@@ -326,8 +357,11 @@ def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
     errors: List[str] = []
     written: List[PlannedTopic] = []
     direct: List[PlannedTopic] = []
-    if "topics" in config or "topics.regex" in config:
-        pass  # A sink connector reads topics and writes none but its dead letter queue.
+    if connector_direction(connector_class) == "sink":
+        # A sink connector reads topics and writes none but its dead letter queue.
+        if _setting(config, "topics") is None and _setting(config, "topics.regex") is None:
+            errors.append("connector '%s': sink %s needs topics or topics.regex, the topics it reads"
+                          % (name, connector_class))
     elif kind in DEBEZIUM_SOURCES:
         written, errors = _debezium_topics(name, config, DEBEZIUM_SOURCES[kind])
         direct, more = _schema_history_topic(name, config, DEBEZIUM_SOURCES[kind])
@@ -338,6 +372,8 @@ def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
             errors.append("connector '%s': config topic is required for FileStreamSource" % name)
         else:
             written = [PlannedTopic(topic, "file")]
+    elif kind == MIRROR_SOURCE:
+        written, errors = _mirror_topics(name, config)
     else:
         errors.append("connector '%s': the plan does not know which topics %s writes; list them in the entry's "
                       "topics: (an empty list if it writes none)" % (name, connector_class or "its connector.class"))
@@ -398,7 +434,8 @@ def plan_namespace_topics(connectors: Sequence[Mapping[str, Any]], *, namespace:
     ``existing`` holds the namespace's hubs as eventhub_info returns them; nothing is written here,
     so a caller that refuses a plan with errors has written nothing either.
     """
-    errors: List[str] = []
+    # the connector list check the connectors role and modules run too, before the first write of site.yml
+    errors: List[str] = connector_list_errors(connectors, "connectors")
     if namespace is not None:
         errors.extend(filter(None, [namespace_name_error(namespace)]))
     if rule_name is not None:

@@ -225,10 +225,10 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
     changed_keys,
+    check_connector_config,
     normalize_config,
     redact_config,
     redacted_diff,
-    refuse_literal_secrets,
     secret_values,
     stored_config,
 )
@@ -411,8 +411,7 @@ def check_input(params: Dict[str, Any]) -> None:
     check_connector_name(params["name"], "name")
     if params["config"] is not None:
         normalized = normalize_config(params["name"], params["config"])
-        if not params["allow_literal_secrets"]:
-            refuse_literal_secrets(params["name"], normalized)
+        check_connector_config(params["name"], normalized, params["allow_literal_secrets"])
 
 
 def run(module: AnsibleModule) -> Dict[str, Any]:

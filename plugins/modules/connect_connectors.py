@@ -270,10 +270,10 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     normalize_config,
     redact_config,
     redacted_diff,
-    refuse_literal_secrets,
     secret_values,
     stored_config,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import check_connector_list
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_state import (
     RUN_STATE_ACTION,
     TARGET_RUN_STATE,
@@ -344,8 +344,6 @@ class Desired:
         self.config = None  # type: Optional[Dict[str, str]]
         if entry["config"] is not None:
             self.config = normalize_config(self.name, entry["config"])
-            if not entry["allow_literal_secrets"]:
-                refuse_literal_secrets(self.name, self.config, field="connectors[{0}].config".format(index))
         elif self.state == "present":
             raise InvalidInput("connectors[{0}] ({1}) has state present but no config".format(index, self.name))
 
@@ -355,12 +353,9 @@ def check_input(params: Dict[str, Any]) -> List[Desired]:
     check_connect_params(params, non_negative=("timeout", "ready_timeout"))
     if params["max_workers"] < 1:
         raise InvalidInput("max_workers is {0}; it must be 1 or more".format(params["max_workers"]))
-    desired = [Desired(index, entry, params["restart_failed"]) for index, entry in enumerate(params["connectors"])]
-    names = [item.name for item in desired]
-    repeated = sorted(set(name for name in names if names.count(name) > 1))
-    if repeated:
-        raise InvalidInput("connectors names a connector more than once: {0}".format(", ".join(repeated)))
-    return desired
+    # the check the eventhub role's topic plan ran on the same list before the first write of the play
+    check_connector_list(params["connectors"], "connectors")
+    return [Desired(index, entry, params["restart_failed"]) for index, entry in enumerate(params["connectors"])]
 
 
 class Plan:

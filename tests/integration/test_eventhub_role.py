@@ -103,7 +103,7 @@ def test_teardown_keeps_the_namespace_unless_asked(arm_double: Any, tmp_path: Pa
 
 
 def inventory(tables: int, **entry: Any) -> Dict[str, Any]:
-    config = {"connector.class": POSTGRES, "topic.prefix": "inventory", "database.password": "${dir:/s:pw}",
+    config = {"connector.class": POSTGRES, "topic.prefix": "inventory", "database.password": "${dir:/opt/kafka/external-configuration/connector-secrets:pw}",
               "table.include.list": ",".join("public.t%d" % index for index in range(1, tables + 1))}
     config.update(entry.pop("config", {}))
     return dict({"name": "inventory", "config": config}, **entry)

@@ -177,12 +177,48 @@ def test_the_start_script_prints_only_placeholders_for_every_jaas_line(rendered)
     properties = debezium_start_script(rendered["file"])
     for prefix in ("", "producer.", "consumer.", "admin."):
         key = prefix + "sasl.jaas.config"
-        assert properties[key] == "${file:%s:%s}" % (CREDENTIALS_FILE, key)
+        assert properties[key] == "${worker:%s:%s}" % (CREDENTIALS_FILE, key)
     assert not [v for v in properties.values() if "SharedAccessKey" in v]
-    assert properties["config.providers"] == "file,dir,env"
-    assert properties["config.providers.file.class"] == "org.apache.kafka.common.config.provider.FileConfigProvider"
-    assert properties["config.providers.dir.class"] == "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
-    assert properties["config.providers.env.class"] == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+
+
+FILE_PROVIDER = "org.apache.kafka.common.config.provider.FileConfigProvider"
+DIR_PROVIDER = "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
+ENV_PROVIDER = "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+CREDENTIALS_DIR = CREDENTIALS_FILE.rsplit("/", 1)[0]
+WORKER = {"worker": (FILE_PROVIDER, CREDENTIALS_DIR)}
+CONNECTORS = {"file": (FILE_PROVIDER, CONNECTOR_SECRETS), "dir": (DIR_PROVIDER, CONNECTOR_SECRETS)}
+ENV = {"env": (ENV_PROVIDER, None)}
+
+
+@pytest.mark.parametrize("case, providers", [
+    ("file", {**WORKER, **ENV}),
+    ("entra", {**WORKER, **ENV}),
+    ("env", ENV),
+    ("connector-secrets", {**WORKER, **CONNECTORS, **ENV}),
+    ("existing-connector-secret", {**WORKER, **CONNECTORS, **ENV}),
+])
+def test_each_file_reading_provider_may_read_its_own_mount_only(rendered, case, providers):
+    """KIP-993's allowed.paths: connectors' file and dir read the connector secrets, the worker provider the
+    Kafka credentials; a provider is enabled only with its mount, since Kafka refuses a path that does not exist."""
+    properties = debezium_start_script(rendered[case])
+    assert properties["config.providers"].split(",") == list(providers)
+    mounts = {m["mountPath"] for m in container(rendered[case]).get("volumeMounts", [])}
+    for name, (cls, path) in providers.items():
+        assert properties["config.providers.%s.class" % name] == cls
+        assert properties.get("config.providers.%s.param.allowed.paths" % name) == path
+        assert path is None or path in mounts
+    assert not [key for key in properties if key.startswith("config.providers.")
+                and key.split(".")[2] not in providers]
+
+
+def test_the_role_mounts_what_the_connector_check_allows():
+    """The connector config check (module_utils) and the role's mounts name the same paths."""
+    sys.path.insert(0, str(COLLECTIONS))
+    from ansible_collections.streamops.eventhub_connect.plugins.module_utils import _connector_config as config
+    assert (config.CONNECTOR_SECRETS_DIR, config.WORKER_CREDENTIALS_DIR) == (CONNECTOR_SECRETS, CREDENTIALS_DIR)
+    variables = yaml.safe_load((REPO / "roles" / "kafka_connect" / "vars" / "main.yml").read_text(encoding="utf-8"))
+    assert variables["kafka_connect__worker_provider"] == config.WORKER_PROVIDER
+    assert variables["kafka_connect__external_configuration"] == config.EXTERNAL_CONFIGURATION
 
 
 def test_the_credentials_file_holds_the_given_jaas_line_escaped_once_for_properties(rendered):
@@ -368,7 +404,7 @@ def test_entra_workers_log_in_with_kafkas_oauth_handlers_and_the_secret_stays_in
         assert properties[prefix + "sasl.login.callback.handler.class"] == (
             "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler")
         assert properties[prefix + "sasl.oauthbearer.token.endpoint.url"] == TOKEN_URL
-        assert properties[prefix + "sasl.jaas.config"] == "${file:%s:%s}" % (CREDENTIALS_FILE, prefix + "sasl.jaas.config")
+        assert properties[prefix + "sasl.jaas.config"] == "${worker:%s:%s}" % (CREDENTIALS_FILE, prefix + "sasl.jaas.config")
     assert one(case, "ConfigMap")["data"]["KAFKA_OPTS"] == "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + TOKEN_URL
     text = base64.b64decode(one(case, "Secret")["data"]["kafka.properties"]).decode()
     assert "sasl.jaas.config=" + ENTRA_JAAS + "\n" in text
