@@ -23,8 +23,14 @@ PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 # Where AKS workload identity's webhook mounts the federated token (AZURE_FEDERATED_TOKEN_FILE).
 WORKLOAD_IDENTITY_TOKEN_FILE = "/var/run/secrets/azure/tokens/azure-identity-token"
 CREDENTIALS = ("client_secret", "workload_identity")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}$")
+# Matched with fullmatch: a '$'-anchored pattern would accept a trailing newline.
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}")
+_HTTPS_URL = re.compile(r"https://[^/\s]+(/[^\s]*)?")
+
+
+def is_guid(value: object) -> bool:
+    return isinstance(value, str) and GUID.fullmatch(value) is not None
 
 
 def token_endpoint(authority: str, tenant: str) -> str:
@@ -39,10 +45,10 @@ def namespace_scope(namespace: str) -> str:
 def oauthbearer_errors(tenant: Optional[str], client_id: Optional[str], secret: Optional[str], credential: str,
                        authority: Optional[str]) -> list:
     errors = []
-    if not tenant or not (_GUID.match(tenant) or _TENANT_NAME.match(tenant)):
+    if not isinstance(tenant, str) or not (GUID.fullmatch(tenant) or _TENANT_NAME.fullmatch(tenant)):
         errors.append("eventhub_entra_tenant_id must be the directory (tenant) id, a GUID, or its domain "
                       "(contoso.onmicrosoft.com); got %r" % (tenant,))
-    if not client_id or not _GUID.match(client_id):
+    if not is_guid(client_id):
         errors.append("eventhub_entra_client_id must be the application (client) id of Connect's app registration "
                       "or managed identity, a GUID; got %r" % (client_id,))
     if credential not in CREDENTIALS:
@@ -50,7 +56,7 @@ def oauthbearer_errors(tenant: Optional[str], client_id: Optional[str], secret: 
     elif credential == "client_secret" and not secret:
         errors.append("eventhub_entra_client_secret is required with eventhub_entra_credential=client_secret "
                       "(the secret's value, not its id)")
-    if authority is not None and not re.match(r"^https://[^/\s]+(/[^\s]*)?$", authority):
+    if authority is not None and not (isinstance(authority, str) and _HTTPS_URL.fullmatch(authority)):
         errors.append("eventhub_entra_authority must be an https URL such as %s; got %r" % (PUBLIC_AUTHORITY, authority))
     return errors
 

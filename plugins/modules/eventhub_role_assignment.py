@@ -188,7 +188,7 @@ EVENTHUB_DATA_ROLES: Dict[str, str] = {
     "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
 }
 ROLE_NAMES = {role_id: name for name, role_id in EVENTHUB_DATA_ROLES.items()}
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Deterministic assignment names, like Bicep's guid(scope, principal, role): a rerun finds what it made.
 NAME_NAMESPACE = uuid.UUID("8d6b4f2e-3c1a-4e5b-9f70-2a1b3c4d5e6f")
 
@@ -233,7 +233,7 @@ class RoleAssignmentManager:
 
     def validate(self) -> None:
         errors = [namespace_name_error(self.params["namespace_name"]), resource_group_error(self.params["resource_group"])]
-        if not GUID.match(self.principal):
+        if not GUID.fullmatch(self.principal):
             errors.append("principal_id must be the principal's object id, a GUID like "
                           "6f1c3a7e-0d2b-4c55-9b7e-1a2b3c4d5e6f; got '%s'" % self.params["principal_id"])
         if not self.roles:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import FQCN, run_tasks, unique
 from test_eventhub_role import rules, run_role
 
@@ -136,4 +137,29 @@ def test_sas_with_local_auth_off_is_refused_before_any_write(arm_double: Any, tm
     arm_double.clear_requests()
     changed, failed, output = run_role(arm_double, tmp_path, unique("ehsas-"), eventhub_local_auth_enabled=False)
     assert failed == 1 and "eventhub_kafka_auth=sas cannot log in" in output
+    assert arm_double.writes() == []
+
+
+# Each refused by the role's input rules (plugins/module_utils/_eventhub_inputs.py) before the namespace is written.
+REFUSED_BEFORE_ANY_WRITE = {
+    "object id with a newline": ({"eventhub_entra_object_id": "{object_id}\n"}, "eventhub_entra_object_id="),
+    "application id as object id": ({"eventhub_entra_object_id": "app-{object_id}"}, "not the application id"),
+    "client id with a newline": ({"eventhub_entra_client_id": "{client_id}\n"}, "eventhub_entra_client_id must be"),
+    "tenant with a newline": ({"eventhub_entra_tenant_id": "contoso.onmicrosoft.com\n"}, "eventhub_entra_tenant_id must be"),
+    "removing the root rule": ({"eventhub_remove_sas_rule": True, "eventhub_connect_rule_name": "RootManageSharedAccessKey"},
+                               "would delete the namespace's own rule"),
+    "removing the rule sas logs in with": ({"eventhub_kafka_auth": "sas", "eventhub_remove_sas_rule": True},
+                                           "eventhub_kafka_auth=sas logs in with that rule"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_BEFORE_ANY_WRITE))
+def test_bad_entra_input_is_refused_before_any_write(arm_double: Any, tmp_path: Path, case: str) -> None:
+    overrides, message = REFUSED_BEFORE_ANY_WRITE[case]
+    values = {key: value.format(object_id=arm_double.connect_object_id, client_id=arm_double.connect_client_id)
+              if isinstance(value, str) else value for key, value in overrides.items()}
+    arm_double.clear_requests()
+    changed, failed, output = run_role(arm_double, tmp_path, unique("ehbad-"), **entra_vars(arm_double, **values))
+    assert failed == 1 and message in output, output
+    assert arm_double.connect_client_secret not in output
     assert arm_double.writes() == []
