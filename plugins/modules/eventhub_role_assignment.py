@@ -15,8 +15,8 @@ description:
     Azure Event Hubs data roles it needs on one namespace, through Azure role assignments
     (C(Microsoft.Authorization/roleAssignments), with C(azure-mgmt-authorization)).
   - A role the principal already holds on the namespace counts as present, wherever Azure's scope inheritance
-    puts the assignment: at the namespace, its resource group, its subscription, a management group above the
-    subscription, or the root scope, held by the principal itself or by a group it belongs to. The module asks
+    puts the assignment (at the namespace, its resource group, its subscription, a management group above the
+    subscription, or the root scope), held by the principal itself or by a group it belongs to. The module asks
     Azure for the assignments that apply at the namespace (C($filter=atScope() and assignedTo('<principal_id>')))
     and compares scopes case-insensitively, as Azure does; an assignment below the namespace (on one event hub)
     does not count. A missing role is assigned at the namespace scope, under a name derived from scope, principal

@@ -36,8 +36,8 @@ def namespace_assignments(double: Any, namespace: str) -> list:
 
 # (where someone else assigned both roles; the double's management groups: ancestors nearest first)
 SCOPES = {
-    "resource group, other casing": lambda d, ns: "/SUBSCRIPTIONS/%s/resourcegroups/%s" % (d.subscription_id.upper(),
-                                                                                            d.resource_group.upper()),
+    "resource group, other casing": lambda d, ns: "/SUBSCRIPTIONS/%s/resourcegroups/%s" % (
+        d.subscription_id.upper(), d.resource_group.upper()),
     "subscription": lambda d, ns: "/subscriptions/%s" % d.subscription_id,
     "management group above the subscription": lambda d, ns: "/providers/Microsoft.Management/managementGroups/platform",
     "tenant root group": lambda d, ns: "/providers/Microsoft.Management/managementGroups/%s" % d.tenant,
@@ -79,8 +79,8 @@ def test_roles_held_elsewhere_do_not_count(arm_double: Any, tmp_path: Path) -> N
     made = run_tasks(arm_double, tmp_path, [{"name": n, "streamops.eventhub_connect.eventhub_namespace": {"name": n}}
                                             for n in (namespace, sibling)])
     assert made.returncode == 0, made.output
-    base = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.EventHub/namespaces/" % (arm_double.subscription_id,
-                                                                                          arm_double.resource_group)
+    base = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.EventHub/namespaces/" % (
+        arm_double.subscription_id, arm_double.resource_group)
     assign_at(arm_double, "/providers/Microsoft.Management/managementGroups/sandbox", SENDER, arm_double.connect_object_id)
     assign_at(arm_double, base + sibling, SENDER, arm_double.connect_object_id)
     assign_at(arm_double, base + namespace, RECEIVER, arm_double.client_object_id)

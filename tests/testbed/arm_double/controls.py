@@ -7,7 +7,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-FAULT_CODES = {403: "AuthorizationFailed", 429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+FAULT_CODES = {403: "AuthorizationFailed", 429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
+               503: "ServiceUnavailable", 504: "GatewayTimeout"}
 # Reads that travel as POST: the SDK's write counters must not see them.
 NON_WRITE_POSTS = re.compile(r"/(listkeys|checknameavailability)$|/oauth2/", re.IGNORECASE)
 REQUEST_LOG_LIMIT = 10000

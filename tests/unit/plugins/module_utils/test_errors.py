@@ -39,6 +39,14 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors
 )
 
 
+@pytest.fixture(autouse=True)
+def fresh_traceback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ansible-core caches the module's traceback settings once per process; each test sets its own."""
+    from ansible.module_utils._internal import _traceback  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None)
+
+
 def fail_through_run_module(capsys: Any, error: Exception, tracebacks: list) -> dict:
     def run() -> dict:
         try:

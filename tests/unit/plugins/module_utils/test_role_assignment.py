@@ -75,7 +75,7 @@ def test_the_principal_wait_is_bounded_and_then_names_principal_id(timeout: floa
     clock = Clock()
     wait = PrincipalWait(timeout, sleep=clock.sleep, clock=clock)
     with pytest.raises(ModuleError) as failed:
-        for _ in range(1000):
+        for attempt in range(1000):  # pylint: disable=unused-variable
             wait.retry("0fc0d9a3-7b8e-4d9c-9f1e-2a3b4c5d6e7f", "Principal 0fc0 does not exist in the directory.")
     assert clock.now == pytest.approx(timeout) and all(s <= 36 for s in clock.sleeps)
     assert len(clock.sleeps) < 1000
