@@ -78,6 +78,8 @@ notes:
   - Errors are reported in C(msg) as Azure's error code (once), a colon and Azure's message, with the code also
     in C(error_code). Bad input is refused before any request, with C(error_code=InvalidParameter) and a message
     naming the option and what it allows.
+  - These expected failures carry no traceback, even with E(ANSIBLE_DISPLAY_TRACEBACK=error); only an unexpected
+    exception (a bug, or an answer the module does not know) is reported with its traceback in C(exception).
   - An answer that leaves out an optional field (older API versions omit C(retentionDescription), for example) makes
     that field unknown; it is not compared, so it never causes a change on its own.
   - The public discovery documents fetched before the first token (cloud metadata of a custom O(cloud_environment),

@@ -14,9 +14,13 @@ description:
   - Makes sure a principal (the service principal or managed identity Kafka Connect logs in with) holds the
     Azure Event Hubs data roles it needs on one namespace, through Azure role assignments
     (C(Microsoft.Authorization/roleAssignments), with C(azure-mgmt-authorization)).
-  - A role the principal already holds at the namespace or above it (resource group, subscription) counts as
-    present; a missing one is assigned at the namespace scope, under a name derived from scope, principal and
-    role, so that reruns find it.
+  - A role the principal already holds on the namespace counts as present, wherever Azure's scope inheritance
+    puts the assignment (at the namespace, its resource group, its subscription, a management group above the
+    subscription, or the root scope), held by the principal itself or by a group it belongs to. The module asks
+    Azure for the assignments that apply at the namespace (C($filter=atScope() and assignedTo('<principal_id>')))
+    and compares scopes case-insensitively, as Azure does; an assignment below the namespace (on one event hub)
+    does not count. A missing role is assigned at the namespace scope, under a name derived from scope, principal
+    and role, so that reruns find it.
   - With O(mode=report) it never writes; it reads the assignments and returns RV(missing) (and fails when
     O(fail_on_missing=true)), for a caller who may read but not assign roles, as is common where a platform team
     owns role assignments. With O(mode=assign), a refusal from Azure (403 C(AuthorizationFailed)) fails with
@@ -41,6 +45,16 @@ options:
         application id; C(az ad sp show --id <client id> --query id)).
     type: str
     required: true
+  principal_wait_timeout:
+    description:
+      - Seconds to keep retrying, with growing waits, while Azure answers C(PrincipalNotFound) to an assignment.
+        Entra ID takes a few minutes to replicate a service principal created moments ago, even with
+        O(principal_type) set.
+      - Past it the module fails naming O(principal_id), and that it must be the principal's object id, not an
+        application (client) id, which Azure never finds. V(0) fails at the first C(PrincipalNotFound).
+    type: float
+    default: 300
+    version_added: 0.2.0
   principal_type:
     description: Type of the principal, which lets Azure assign a role to a principal created moments ago.
     type: str
@@ -57,8 +71,9 @@ options:
     required: true
   state:
     description:
-      - V(present) assigns the roles that are missing; V(absent) removes the assignments of these roles at the
-        namespace scope (assignments above it are left alone and reported in RV(inherited)).
+      - V(present) assigns the roles that are missing; V(absent) removes the principal's own assignments of these
+        roles at the namespace scope (assignments above it or to a group are left alone and reported in
+        RV(inherited)).
     type: str
     choices: [present, absent]
     default: present
@@ -76,6 +91,9 @@ notes:
   - Assigning roles needs C(Microsoft.Authorization/roleAssignments/write) on the namespace (Owner, User Access
     Administrator or Role Based Access Control Administrator); reading them needs only Reader.
   - Azure can take a few minutes to apply a new role assignment to data-plane calls.
+  - Which management groups hold the subscription is not read (that needs Microsoft.Management rights); an
+    assignment at a management group counts because Azure lists it for the namespace, which it does only for
+    the management groups above the subscription.
 seealso:
   - module: streamops.eventhub_connect.eventhub_namespace
   - name: Azure built-in roles for Event Hubs
@@ -135,9 +153,14 @@ assignments:
       type: str
       sample: 3f5b6c1d-2e4f-5a6b-8c7d-9e0f1a2b3c4d
     scope:
-      description: Scope of the assignment (the namespace, or a scope above it).
+      description: Scope of the assignment (the namespace, or a scope above it), as Azure spells it.
       type: str
       sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-streaming
+    principal_id:
+      description: Principal the assignment is for, O(principal_id) or a group it belongs to.
+      type: str
+      sample: 6f1c3a7e-0d2b-4c55-9b7e-1a2b3c4d5e6f
+      version_added: 0.2.0
 missing:
   description: Roles of O(roles) that the principal does not hold on the namespace (before any change).
   returned: always
@@ -145,7 +168,8 @@ missing:
   elements: str
   sample: [Azure Event Hubs Data Receiver]
 inherited:
-  description: Roles of O(roles) held through an assignment above the namespace.
+  description: Roles of O(roles) held through an assignment above the namespace (resource group, subscription,
+    management group, root) or through a group, not the principal's own at the namespace.
   returned: always
   type: list
   elements: str
@@ -163,7 +187,6 @@ diff:
 """
 
 import re
-import uuid
 from typing import Any, Dict, List
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure import (
@@ -180,46 +203,30 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventh
     namespace_name_error,
     resource_group_error,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._role_assignment import (
+    EVENTHUB_DATA_ROLES,
+    ROLE_NAMES,
+    PrincipalWait,
+    assignment_name,
+    az_command,
+    listed_scope_applies,
+    role_id_of,
+    same_scope,
+)
 
-# Built-in role ids are the same in every tenant and cloud (Azure built-in roles, Analytics).
-EVENTHUB_DATA_ROLES: Dict[str, str] = {
-    "Azure Event Hubs Data Owner": "f526a384-b230-433a-b45c-95f59c4a2dec",
-    "Azure Event Hubs Data Sender": "2b629674-e913-4c01-ae53-ef4638d8f975",
-    "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
-}
-ROLE_NAMES = {role_id: name for name, role_id in EVENTHUB_DATA_ROLES.items()}
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# Deterministic assignment names, like Bicep's guid(scope, principal, role): a rerun finds what it made.
-NAME_NAMESPACE = uuid.UUID("8d6b4f2e-3c1a-4e5b-9f70-2a1b3c4d5e6f")
 
 ARGUMENT_SPEC: Dict[str, Any] = {
     "namespace_name": {"type": "str", "required": True},
     "resource_group": {"type": "str", "required": True},
     "principal_id": {"type": "str", "required": True},
     "principal_type": {"type": "str", "choices": ["ServicePrincipal", "User", "Group"], "default": "ServicePrincipal"},
+    "principal_wait_timeout": {"type": "float", "default": 300},
     "roles": {"type": "list", "elements": "str", "required": True, "choices": sorted(EVENTHUB_DATA_ROLES)},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "mode": {"type": "str", "choices": ["assign", "report"], "default": "assign"},
     "fail_on_missing": {"type": "bool", "default": True},
 }
-
-
-def assignment_name(scope: str, principal_id: str, role_id: str) -> str:
-    return str(uuid.uuid5(NAME_NAMESPACE, "%s|%s|%s" % (scope.lower(), principal_id.lower(), role_id)))
-
-
-def role_id_of(definition_id: str) -> str:
-    return (definition_id or "").rstrip("/").rsplit("/", 1)[-1].lower()
-
-
-def covers(outer: str, inner: str) -> bool:
-    outer, inner = outer.rstrip("/").lower(), inner.rstrip("/").lower()
-    return inner == outer or inner.startswith(outer + "/")
-
-
-def az_command(scope: str, principal_id: str, principal_type: str, role: str) -> str:
-    return ('az role assignment create --assignee-object-id %s --assignee-principal-type %s --role "%s" --scope %s'
-            % (principal_id, principal_type, role, scope))
 
 
 class RoleAssignmentManager:
@@ -230,12 +237,15 @@ class RoleAssignmentManager:
         self.roles = sorted(set(self.params["roles"]))
         self.client: Any = None
         self.scope = ""
+        self.principal_wait = PrincipalWait(self.params["principal_wait_timeout"])
 
     def validate(self) -> None:
         errors = [namespace_name_error(self.params["namespace_name"]), resource_group_error(self.params["resource_group"])]
         if not GUID.fullmatch(self.principal):
             errors.append("principal_id must be the principal's object id, a GUID like "
                           "6f1c3a7e-0d2b-4c55-9b7e-1a2b3c4d5e6f; got '%s'" % self.params["principal_id"])
+        if self.params["principal_wait_timeout"] < 0:
+            errors.append("principal_wait_timeout must be 0 or more seconds; got %g" % self.params["principal_wait_timeout"])
         if not self.roles:
             errors.append("roles must name at least one of: %s" % ", ".join(sorted(EVENTHUB_DATA_ROLES)))
         problems = [error for error in errors if error]
@@ -254,18 +264,25 @@ class RoleAssignmentManager:
         return self.present(existing)
 
     def get_existing(self) -> List[Dict[str, Any]]:
-        """The principal's assignments of the requested roles at the namespace or above it."""
-        pager = self.client.role_assignments.list_for_scope(self.scope, filter="principalId eq '%s'" % self.principal)
+        """The requested roles' assignments that hold for the principal on the namespace, wherever they are."""
+        # atScope(): at the namespace or above it, management groups included; assignedTo(): the principal's own
+        # and its groups' (atScope() and principalId eq cannot be combined)
+        pager = self.client.role_assignments.list_for_scope(self.scope, filter="atScope() and assignedTo('%s')" % self.principal)
         wanted = {EVENTHUB_DATA_ROLES[role] for role in self.roles}
         found = []
         for assignment in list_json(pager):
             properties = assignment.get("properties", assignment)
             scope = properties.get("scope") or ""
             role_id = role_id_of(properties.get("role_definition_id", ""))
-            if role_id in wanted and covers(scope, self.scope) and (properties.get("principal_id") or "").lower() == self.principal:
+            if role_id in wanted and listed_scope_applies(scope, self.scope):
                 found.append({"role": ROLE_NAMES[role_id], "role_definition_id": properties.get("role_definition_id"),
-                              "name": assignment.get("name"), "scope": scope})
+                              "name": assignment.get("name"), "scope": scope,
+                              "principal_id": (properties.get("principal_id") or "").lower()})
         return sorted(found, key=lambda item: (item["role"], item["scope"].lower()))
+
+    def own_here(self, item: Dict[str, Any]) -> bool:
+        """The principal's own assignment at the namespace: the only kind this module makes or removes."""
+        return same_scope(item["scope"], self.scope) and item["principal_id"] == self.principal
 
     def definition_id(self, role: str) -> str:
         subscription = self.scope.split("/")[2]
@@ -276,7 +293,7 @@ class RoleAssignmentManager:
         held = sorted({item["role"] for item in existing})
         result: Dict[str, Any] = {
             "changed": changed, "scope": self.scope, "assignments": after, "missing": missing,
-            "inherited": sorted({item["role"] for item in existing if item["scope"].rstrip("/").lower() != self.scope.lower()}),
+            "inherited": sorted({item["role"] for item in existing if not self.own_here(item)}),
             "commands": [az_command(self.scope, self.principal, self.params["principal_type"], role) for role in missing],
         }
         if self.module._diff:
@@ -301,7 +318,8 @@ class RoleAssignmentManager:
             name = assignment_name(self.scope, self.principal, EVENTHUB_DATA_ROLES[role])
             if not self.module.check_mode:
                 self.assign(role, name, missing)
-            after.append({"role": role, "role_definition_id": self.definition_id(role), "name": name, "scope": self.scope})
+            after.append({"role": role, "role_definition_id": self.definition_id(role), "name": name, "scope": self.scope,
+                          "principal_id": self.principal})
         after.sort(key=lambda item: (item["role"], item["scope"].lower()))
         return self.report(existing, missing, after, bool(missing))
 
@@ -310,19 +328,24 @@ class RoleAssignmentManager:
 
         parameters = RoleAssignmentCreateParameters(role_definition_id=self.definition_id(role), principal_id=self.principal,
                                                     principal_type=self.params["principal_type"])
-        try:
-            as_json(azure_call(self.client.role_assignments.create, self.scope, name, parameters))
-        except AzureApiError as error:
-            if error.code == "RoleAssignmentExists":
-                return  # made meanwhile under another name: the role is held
-            if error.code == "AuthorizationFailed" or error.status == 403:
-                raise ModuleError(self.missing_message(missing, "Azure refused to assign roles (%s)" % error.message)
-                                  + "; or run with mode=report (eventhub_entra_role_assignment: report)",
-                                  code="AuthorizationFailed")
-            raise
+        while True:
+            try:
+                as_json(azure_call(self.client.role_assignments.create, self.scope, name, parameters))
+                return
+            except AzureApiError as error:
+                if error.code == "RoleAssignmentExists":
+                    return  # made meanwhile under another name: the role is held
+                if error.code == "AuthorizationFailed" or error.status == 403:
+                    raise ModuleError(self.missing_message(missing, "Azure refused to assign roles (%s)" % error.message)
+                                      + "; or run with mode=report (eventhub_entra_role_assignment: report)",
+                                      code="AuthorizationFailed")
+                if error.code != "PrincipalNotFound":
+                    raise
+                # a service principal created moments ago: Entra ID has not replicated it yet
+                self.principal_wait.retry(self.params["principal_id"], error.message)
 
     def absent(self, existing: List[Dict[str, Any]]) -> Dict[str, Any]:
-        here = [item for item in existing if item["scope"].rstrip("/").lower() == self.scope.lower()]
+        here = [item for item in existing if self.own_here(item)]
         if here and self.params["mode"] == "assign" and not self.module.check_mode:
             for item in here:
                 azure_call(self.client.role_assignments.delete, item["scope"], item["name"])

@@ -7,7 +7,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-FAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+FAULT_CODES = {403: "AuthorizationFailed", 429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
+               503: "ServiceUnavailable", 504: "GatewayTimeout"}
 # Reads that travel as POST: the SDK's write counters must not see them.
 NON_WRITE_POSTS = re.compile(r"/(listkeys|checknameavailability)$|/oauth2/", re.IGNORECASE)
 REQUEST_LOG_LIMIT = 10000
@@ -26,7 +27,7 @@ class Fault:
             return False
         if self.path_regex:
             return re.search(self.path_regex, path) is not None
-        return path.lower().startswith("/subscriptions/")
+        return path.lower().startswith(("/subscriptions/", "/providers/"))
 
     def headers(self) -> dict[str, str]:
         if self.retry_after is None:
@@ -37,6 +38,9 @@ class Fault:
 
     def body(self) -> dict:
         code = FAULT_CODES.get(self.status, "InjectedFault")
+        if code == "AuthorizationFailed":  # Azure's wording for a caller without the role the action needs
+            return {"error": {"code": code, "message": "The client does not have authorization to perform this action or the "
+                                                       "scope is invalid (fault injected by the ARM test double, HTTP 403)."}}
         return {"error": {"code": code, "message": f"Fault injected by the ARM test double (HTTP {self.status})."}}
 
 

@@ -150,9 +150,21 @@ class ArmDouble:
         """False: the caller may read role assignments but not create or delete them (403 AuthorizationFailed)."""
         self.control("PUT", "role-assignment-writes", {"allowed": allowed})
 
+    def set_management_groups(self, ancestors: list[str], others: tuple[str, ...] = ()) -> None:
+        """Azure habit: the subscription sits under management groups (`ancestors`, nearest first, the tenant root
+        group last); `others` exist elsewhere in the tenant. Role assignments at an ancestor apply to everything in
+        the subscription, and a list at any scope below answers them with their own scope."""
+        self.control("PUT", "management-groups", {"ancestors": ancestors, "others": list(others)})
+
+    def delay_principal(self, object_id: str, seconds: float = 0, requests: int = 0) -> None:
+        """Azure habit: a service principal created moments ago is not yet replicated in Entra ID, so role
+        assignments for it answer 400 PrincipalNotFound for `seconds`, or for the next `requests` attempts."""
+        self.control("POST", "principal-replication", {"object_id": object_id, "seconds": seconds, "requests": requests})
+
     def reset(self) -> None:
-        """Wipe every resource (the default resource group stays) and role assignment, faults, latency, LRO delay,
-        failure, token lifetime and role-assignment denial; tokens already issued stay valid."""
+        """Wipe every resource (the default resource group stays), role assignment and management group, faults,
+        latency, LRO delay, failure, token lifetime, role-assignment denial and replication delays; tokens already
+        issued stay valid."""
         self.control("POST", "reset")
 
     def stop(self) -> None:

@@ -35,8 +35,9 @@ NS = RG + r"/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+)"
 EH = NS + r"/eventhubs/(?P<eh>[^/]+)"
 RULE = r"/authorizationrules/(?P<rule>[^/]+)"
 CG = EH + r"/consumergroups/(?P<cg>[^/]+)"
-# Role assignments and definitions at the subscription, a resource group or a namespace.
-AUTHZ_SCOPE = SUB + r"(?:/resourcegroups/(?P<rg>[^/]+)(?:/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+))?)?"
+# Role assignments and definitions at a management group, the subscription, a resource group or a namespace.
+AUTHZ_SCOPE = (r"(?:/providers/microsoft\.management/managementgroups/(?P<mg>[^/]+)|" + SUB
+               + r"(?:/resourcegroups/(?P<rg>[^/]+)(?:/providers/microsoft\.eventhub/namespaces/(?P<ns>[^/]+))?)?)")
 AUTHZ = AUTHZ_SCOPE + r"/providers/microsoft\.authorization"
 
 
@@ -67,12 +68,12 @@ def authorization_routes(a: Authorization) -> list[Route]:
     assignment = AUTHZ + r"/roleassignments/(?P<name>[^/]+)"
     definition = AUTHZ + r"/roledefinitions/(?P<role>[^/]+)"
     return [
-        r("GET", AUTHZ + "/roleassignments", lambda c: a.list_assignments(c["sub"], c.get("rg"), c.get("ns"), c.query)),
-        r("GET", assignment, lambda c: a.get_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"])),
-        r("PUT", assignment, lambda c: a.put_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"], c.body, c.caller or {})),
-        r("DELETE", assignment, lambda c: a.delete_assignment(c["sub"], c.get("rg"), c.get("ns"), c["name"], c.caller or {})),
-        r("GET", AUTHZ + "/roledefinitions", lambda c: a.list_role_definitions(c["sub"], c.get("rg"), c.get("ns"), c.query)),
-        r("GET", definition, lambda c: a.get_role_definition(c["sub"], c.get("rg"), c.get("ns"), c["role"])),
+        r("GET", AUTHZ + "/roleassignments", lambda c: a.list_assignments(c.groups, c.path, c.query)),
+        r("GET", assignment, lambda c: a.get_assignment(c.groups, c.path, c["name"])),
+        r("PUT", assignment, lambda c: a.put_assignment(c.groups, c.path, c["name"], c.body, c.caller or {})),
+        r("DELETE", assignment, lambda c: a.delete_assignment(c.groups, c.path, c["name"], c.caller or {})),
+        r("GET", AUTHZ + "/roledefinitions", lambda c: a.list_role_definitions(c.groups, c.path, c.query)),
+        r("GET", definition, lambda c: a.get_role_definition(c.groups, c.path, c["role"])),
     ]
 
 
@@ -324,7 +325,7 @@ class DoubleServer(ThreadingHTTPServer):
         self.store = Store(config)
         self.provider = Provider(self.store)
         self.identity = Identity(config, self.store)
-        self.authorization = Authorization(self.provider, self.identity.principals())
+        self.authorization = Authorization(self.provider, self.identity.principals(), config.tenant)
         self.controls = Controls(latency_ms=config.latency_ms)
         self.routes = arm_routes(self.provider) + authorization_routes(self.authorization)
         self.stopping = threading.Event()
@@ -429,7 +430,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
 
     def answer(self, method: str, path: str, query: dict[str, str], raw: bytes) -> int:
         try:
-            if path.lower().startswith("/subscriptions/"):
+            if path.lower().startswith(("/subscriptions/", "/providers/")):
                 reply = self.answer_arm(method, path, query, raw)
             else:
                 reply = self.answer_identity_or_metadata(method, path, query, raw)
@@ -514,6 +515,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
             server.provider.omitted_fields = set()
             server.identity.lifetime = server.config.token_lifetime
             server.authorization.writes_allowed = True
+            server.authorization.unreplicated.clear()
             self.send_json(200, {})
         elif key == ("PUT", "/_double/latency"):
             server.controls.latency_ms = int(body.get("ms", 0))
@@ -547,6 +549,18 @@ class DoubleHandler(BaseHTTPRequestHandler):
         elif key == ("PUT", "/_double/role-assignment-writes"):
             server.authorization.writes_allowed = bool(body.get("allowed", True))
             self.send_json(200, {"allowed": server.authorization.writes_allowed})
+        elif key == ("PUT", "/_double/management-groups"):
+            with server.store.lock:
+                groups = {"ancestors": [str(g) for g in body.get("ancestors") or [server.config.tenant]],
+                          "others": [str(g) for g in body.get("others") or []]}
+                server.store.state["managementGroups"] = groups
+                server.store.save()
+            self.send_json(200, groups)
+        elif key == ("POST", "/_double/principal-replication"):
+            with server.store.lock:
+                server.authorization.delay_replication(str(body["object_id"]), float(body.get("seconds", 0)),
+                                                       int(body.get("requests", 0)))
+            self.send_json(200, {})
         elif key == ("POST", "/_double/fail-next-lro"):
             server.provider.fail_next_lro = True
             self.send_json(200, {})

@@ -16,7 +16,9 @@ from .resources import connection_string
 def empty_state(config: DoubleConfig) -> dict[str, Any]:
     now = time.time()
     group = {"name": config.resource_group, "location": config.location, "tags": {}, "createdAt": now}
-    return {"resourceGroups": {config.resource_group.lower(): group}, "namespaces": {}, "operations": {}, "roleAssignments": {}}
+    # the subscription right under the tenant root group, whose id is the tenant's
+    return {"resourceGroups": {config.resource_group.lower(): group}, "namespaces": {}, "operations": {}, "roleAssignments": {},
+            "managementGroups": {"ancestors": [config.tenant], "others": []}}
 
 
 class Store:
@@ -30,6 +32,7 @@ class Store:
         self.state = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else fresh
         # A restart with another --resource-group still finds its default group.
         self.state["resourceGroups"].update({k: v for k, v in fresh["resourceGroups"].items() if k not in self.state["resourceGroups"]})
+        self.state.setdefault("managementGroups", fresh["managementGroups"])
         self.save()
 
     def save(self) -> None:
