@@ -41,10 +41,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors
 
 @pytest.fixture(autouse=True)
 def fresh_traceback_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ansible-core caches the module's traceback settings once per process; each test sets its own."""
+    """ansible-core caches the module's traceback settings once per process, and a test that loads the controller's
+    display replaces the module's check with the controller's: each test gets the module's, with its own settings."""
     from ansible.module_utils._internal import _traceback  # pylint: disable=import-outside-toplevel
 
     monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None)
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", _traceback._is_module_traceback_enabled)
 
 
 def fail_through_run_module(capsys: Any, error: Exception, tracebacks: list) -> dict:
