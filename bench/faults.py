@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 TESTBED = REPO / "tests" / "testbed"
 sys.path.insert(0, str(TESTBED))
 
-from cdc_demo import Psql, TopicReader, decoded, listen_connection_string, row_of  # noqa: E402  pylint: disable=wrong-import-position
+from cdc_demo import Psql, TopicReader, decoded, listen_connection_string, namespace_bootstrap, row_of  # noqa: E402  pylint: disable=wrong-import-position
 
 FAULTS = ("rolling-2", "sigkill", "sigstop", "node-lost", "apiserver-restart", "rolling-3", "node-lost-required")
 REPLICAS = {"rolling-3": 3, "node-lost-required": 3}
@@ -88,8 +88,8 @@ def testbed_env() -> dict[str, str]:
 
 
 def remove_leftovers(env: dict[str, str]) -> None:
-    """Delete the Event Hubs namespaces of runs that were cut short: on the testbed's one broker the older
-    namespace owns a topic name, so their connect-offsets would lock this run's workers out."""
+    """Delete the Event Hubs namespaces of runs that were cut short: each is a Kafka cluster of its own on the
+    testbed (a broker JVM), which would hold memory and CPU for nothing."""
     from azure.identity import ClientSecretCredential  # pylint: disable=import-outside-toplevel
     from azure.mgmt.eventhub import EventHubManagementClient  # pylint: disable=import-outside-toplevel
 
@@ -460,10 +460,10 @@ class Pipeline:
         """Every record of the topic, all partitions, from the beginning, by a fresh consumer."""
         from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition  # pylint: disable=import-outside-toplevel
 
+        connection = listen_connection_string(self.env, self.eventhub_namespace, "faults-listen")
         consumer = Consumer({
-            "bootstrap.servers": self.env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
-            "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString",
-            "sasl.password": listen_connection_string(self.env, self.eventhub_namespace, "faults-listen"),
+            "bootstrap.servers": namespace_bootstrap(connection), "security.protocol": "SASL_SSL",
+            "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": connection,
             "ssl.ca.location": self.env["KAFKA_CA_FILE"], "group.id": f"faults-audit-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False, "auto.offset.reset": "earliest"})
         try:

@@ -76,11 +76,17 @@ def wait_until(check: Any, timeout: float, what: str) -> Any:
     pytest.fail(f"not within {timeout:.0f} s: {what}")
 
 
-def read_all(testbed: Dict[str, str], topics: List[str]) -> bytes:
+def bootstrap(namespace: str) -> str:
+    """The namespace's own Kafka endpoint (each namespace is a cluster of its own), as the double's
+    serviceBusEndpoint names it."""
+    return f"{namespace}.servicebus.windows.net:9093"
+
+
+def read_all(testbed: Dict[str, str], namespace: str, topics: List[str]) -> bytes:
     """Every record of these topics, read from the beginning with the testbed's operator login."""
     from confluent_kafka import Consumer  # pylint: disable=import-outside-toplevel
 
-    consumer = Consumer({"bootstrap.servers": testbed["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
+    consumer = Consumer({"bootstrap.servers": bootstrap(namespace), "security.protocol": "SASL_SSL",
                          "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString",
                          "sasl.password": testbed["KAFKA_TESTBED_CONNECTION_STRING"], "ssl.ca.location": testbed["KAFKA_CA_FILE"],
                          "group.id": f"entra-audit-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
@@ -139,7 +145,7 @@ def test_site_with_entra_id_from_nothing(testbed: Dict[str, str], tmp_path: Path
 
         assert not [line for line in double.kafka_passwords() if namespace in line], "no connection string of it is valid"
         connection_string = sas_connection_string(double, namespace)
-        plain = {"bootstrap.servers": testbed["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
+        plain = {"bootstrap.servers": bootstrap(namespace), "security.protocol": "SASL_SSL",
                  "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": connection_string,
                  "ssl.ca.location": testbed["KAFKA_CA_FILE"], "logger": QUIET}
         assert authentication_refused(plain, timeout=10), "the broker refuses the namespace's SAS connection string"
@@ -170,7 +176,7 @@ def test_site_with_entra_id_from_nothing(testbed: Dict[str, str], tmp_path: Path
         logs = list((STATE / "pods" / k8s_namespace).glob("*/worker.log"))
         assert logs and not [log for log in logs if secret in log.read_text(encoding="utf-8", errors="replace")]
         topics = ["connect-configs", "connect-offsets", "connect-status", "demo.public.customers", "demo.public.orders"]
-        assert secret.encode() not in read_all(testbed, topics), "the client secret reached a topic"
+        assert secret.encode() not in read_all(testbed, namespace, topics), "the client secret reached a topic"
         print(f"entra site: first run {first_seconds:.0f} s; tokens issued to the workers: "
               f"{len([t for t in double.tokens_issued() if t['aud'] == audience])}")
     finally:

@@ -32,6 +32,13 @@ QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False
 
 
+def namespace_bootstrap(connection_string: str) -> str:
+    """Where a Kafka client of Event Hubs connects: the namespace's own host (its connection string's Endpoint),
+    port 9093. Each namespace is a Kafka cluster of its own."""
+    fields = dict(part.split("=", 1) for part in connection_string.split(";") if "=" in part)
+    return f"{fields['Endpoint'].split('://', 1)[-1].strip('/').split('/')[0]}:9093"
+
+
 def testbed_env() -> dict[str, str]:
     state = Path(os.environ.get("TESTBED_STATE") or REPO / "tests" / "output" / "testbed")
     path = state / "testbed.env"
@@ -110,7 +117,7 @@ class TopicReader:
         from confluent_kafka import Consumer
 
         self.consumer = Consumer({
-            "bootstrap.servers": env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
+            "bootstrap.servers": namespace_bootstrap(connection), "security.protocol": "SASL_SSL",
             "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": connection,
             "ssl.ca.location": env["KAFKA_CA_FILE"], "group.id": f"demo-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False, "auto.offset.reset": "latest", "fetch.wait.max.ms": 10,

@@ -28,8 +28,10 @@ the kubelet's back-off, and the pod's containerStatuses report restartCount, sta
 lastState.terminated. The first 200 from `GET /connectors` is recorded in the pod annotation
 testbed.streamops.io/first-ready-at.
 
-The broker's PODS listener binds 198.19.255.1:9093; /etc/netns/streamops-pods/hosts (which
-`ip netns exec` mounts over /etc/hosts) maps the pods' bootstrap host names there. When the pod
+The testbed broker's PODS listener binds 198.19.255.1:9093; /etc/netns/streamops-pods/hosts (which
+`ip netns exec` mounts over /etc/hosts) maps the pods' bootstrap host names there, except the Event Hubs
+namespaces of the ARM double, each its own broker on 198.19.254.N, whose names the double's sync keeps in a
+marked block of the same file (kafka.py, "namespace brokers"). When the pod
 goes away (or loses its IP or annotation) its worker is stopped and the IP removed.
 
 `up` starts the runner daemon (this file with `daemon`), which needs the `kubernetes` package;
@@ -164,13 +166,20 @@ def pod_host_names(pod: Mapping[str, Any]) -> list[str]:
 
 
 def write_netns_hosts(names: Iterable[str]) -> None:
-    """Map the broker's names to the veth's host end inside the namespace, and pods' DNS names to their IPs."""
-    wanted = netns_host_names() | set(names)
+    """Map the testbed broker's names to the veth's host end inside the namespace, and pods' DNS names to their
+    IPs; the block of Event Hubs namespace names (each its own broker, written by the ARM double's sync) stays."""
     NETNS_ETC.mkdir(parents=True, exist_ok=True)
-    pods = "".join(f"{pod_ip} {' '.join(hosts)}\n" for pod_ip, hosts in sorted(POD_HOST_NAMES.items()) if hosts)
-    text = f"127.0.0.1 localhost\n{HOST_VETH_IP} {' '.join(sorted(wanted))}\n{pods}"
-    # Rewritten in place: running workers keep seeing the file `ip netns exec` mounted for them.
-    (NETNS_ETC / "hosts").write_text(text, encoding="utf-8")
+    with kafka.hosts_lock():
+        try:
+            current = (NETNS_ETC / "hosts").read_text(encoding="utf-8")
+        except OSError:
+            current = ""
+        _outside, namespaces = kafka.split_hosts_block(current)
+        wanted = (netns_host_names() | set(names)) - set(namespaces)
+        pods = "".join(f"{pod_ip} {' '.join(hosts)}\n" for pod_ip, hosts in sorted(POD_HOST_NAMES.items()) if hosts)
+        text = f"127.0.0.1 localhost\n{HOST_VETH_IP} {' '.join(sorted(wanted))}\n{pods}{kafka.hosts_block(namespaces)}"
+        # Rewritten in place: running workers keep seeing the file `ip netns exec` mounted for them.
+        (NETNS_ETC / "hosts").write_text(text, encoding="utf-8")
     if not (NETNS_ETC / "resolv.conf").exists():
         # No DNS server is reachable from the namespace; unknown names fail at once, not after a timeout.
         (NETNS_ETC / "resolv.conf").write_text("nameserver 127.0.0.1\n", encoding="utf-8")
@@ -556,7 +565,7 @@ def worker_command(spec: worker_env.WorkerSpec, folder: Path, kafka_env: Mapping
              f"-Djavax.net.ssl.trustStorePassword={kafka_env['KAFKA_TRUSTSTORE_PASSWORD']}"]
     return ["ip", "netns", "exec", NETNS, "unshare", "--mount", "--propagation", "private", "--",
             "/bin/sh", str(folder / "start.sh"),
-            "java", *shlex.split(spec.heap_opts), "-XX:+ExitOnOutOfMemoryError",
+            "java", *shlex.split(spec.heap_opts), *kafka.class_sharing("worker", folder), "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}", *trust,
             *shlex.split(spec.kafka_opts),
             "-cp", str(artifacts.worker_lib / "*"), "org.apache.kafka.connect.cli.ConnectDistributed",
@@ -673,6 +682,7 @@ def stop_worker(layout: Layout, worker: Worker, keep_ip: bool = False, timeout: 
     started = time.monotonic()
     terminate(worker.pid, WORKER_MARKER, timeout=timeout, reap=reap)
     log(f"worker {worker.namespace}/{worker.name} (pid {worker.pid}) stopped in {time.monotonic() - started:.1f}s")
+    kafka.finish_class_archive(layout.worker_dir(*worker.key))
     if not keep_ip:
         remove_pod_ip(worker.pod_ip)
         if POD_HOST_NAMES.pop(worker.pod_ip, None):

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from cdc_demo import namespace_bootstrap  # noqa: E402
 from test_pod_runner import (CONNECTOR_SECRETS_DIR, answering, create_workers, debezium_worker_env, http,  # noqa: E402
                              read_env, state_dir, wait_for, worker_container, worker_ips)
 
@@ -74,9 +75,10 @@ class Pipeline:
     def __init__(self) -> None:
         run = uuid.uuid4().hex[:8]
         self.namespace = f"cdc-{run}"
-        self.prefix = f"cdc{run}"
-        self.slot = f"cdc_{run}"
-        self.internal = {kind: f"{self.namespace}-{kind}" for kind in ("configs", "offsets", "status")}
+        # Topic names as a user picks them: the namespace is a Kafka cluster of its own, nobody else's topics are there.
+        self.prefix = "inventory"
+        self.slot = f"cdc_{run}"  # the testbed's one PostgreSQL serves every test
+        self.internal = {kind: f"connect-{kind}" for kind in ("configs", "offsets", "status")}
         self.data = {table: f"{self.prefix}.public.{table}" for table in ("customers", "orders")}
 
 
@@ -101,8 +103,7 @@ def pipeline(env: dict[str, str]) -> Iterator[tuple[Pipeline, str, str]]:
                                              Eventhub(partition_count=1, message_retention_in_days=1))
         connection = hubs.namespaces.list_keys(group, names.namespace,
                                                "RootManageSharedAccessKey").primary_connection_string
-        settings, credentials = debezium_worker_env(names.namespace, connection, names.namespace,
-                                                    f"{names.namespace}.servicebus.windows.net:9093")
+        settings, credentials = debezium_worker_env(names.namespace, connection, "connect", namespace_bootstrap(connection))
         password = Path(env["POSTGRES_DEBEZIUM_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
         core.create_namespace({"metadata": {"name": names.namespace}})
         core.create_namespaced_secret(names.namespace, {"metadata": {"name": "connector-secrets"},
@@ -155,7 +156,7 @@ def consume(env: dict[str, str], connection: str, topic: str, until: int, timeou
             ) -> list[tuple[Any, Any]]:
     """(key, value) JSON pairs of a topic from its beginning, until `until` records or the timeout."""
     consumer = Consumer({
-        "bootstrap.servers": env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
+        "bootstrap.servers": namespace_bootstrap(connection), "security.protocol": "SASL_SSL",
         "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": connection,
         "ssl.ca.location": env["KAFKA_CA_FILE"], "group.id": f"reader-{uuid.uuid4().hex[:8]}",
         "enable.auto.commit": False, "logger": QUIET})

@@ -35,7 +35,7 @@ def worker_properties(namespace: Namespace, connection_string: str, prefix: str,
     jaas = ("org.apache.kafka.common.security.plain.PlainLoginModule required "
             f'username="$ConnectionString" password="{connection_string}";')
     settings = {
-        "bootstrap.servers": namespace.kafka_env["KAFKA_BOOTSTRAP_LOCAL"],
+        "bootstrap.servers": namespace.bootstrap,
         "group.id": f"{prefix}-connect",
         "config.storage.topic": f"{prefix}-configs",
         "offset.storage.topic": f"{prefix}-offsets",
@@ -123,14 +123,14 @@ def until(check: Callable[[], Any], timeout: float) -> Any:
 def test_a_listen_send_worker_runs_on_precreated_hubs_and_fails_clearly_without(
         namespace_factory: Callable[..., Namespace], workers: Callable[..., Worker]) -> None:  # noqa: F811
     namespace = namespace_factory()
-    ready = namespace.t("ready")
+    ready = "ready"
     for suffix in ("configs", "offsets", "status"):
         namespace.hub(f"{ready}-{suffix}", partitions=1, policy="Compact", hours=None)
     connection_string = namespace.rule("connect", "Listen", "Send")
     started = time.monotonic()
     # Both start at once: each JVM costs ~40 CPU-seconds.
     good = workers("good", namespace, connection_string, ready)
-    bad = workers("bad", namespace, connection_string, namespace.t("missing"))
+    bad = workers("bad", namespace, connection_string, "missing")
 
     status, root = until(lambda: good.get("/") if good.get("/connectors")[0] == 200 else None, START_SECONDS) or (0, None)
     assert status == 200, f"the worker on pre-created hubs did not start:\n{good.log_text()[-4000:]}"
@@ -140,6 +140,6 @@ def test_a_listen_send_worker_runs_on_precreated_hubs_and_fails_clearly_without(
 
     refused = until(lambda: "TopicAuthorizationException" in bad.log_text(), START_SECONDS)
     assert refused, f"no authorization error in the log of the worker without hubs:\n{bad.log_text()[-4000:]}"
-    assert f"Not authorized to access topics: [{namespace.t('missing')}-" in bad.log_text()
+    assert "Not authorized to access topics: [missing-" in bad.log_text()
     assert bad.get("/connectors")[0] != 200
-    assert namespace.t("missing") not in " ".join(namespace.hub_names())
+    assert "missing" not in " ".join(namespace.hub_names())

@@ -1,37 +1,42 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The double's namespaces on the testbed's Kafka broker: event hubs are topics, SAS rules are ACL principals.
+"""The double's namespaces as Kafka clusters: one real broker per namespace, event hubs are its topics, SAS rules
+and Entra ID principals its ACL principals.
+
+In Event Hubs every namespace is a Kafka cluster of its own (`<namespace>.servicebus.windows.net:9093`), so two
+namespaces may both hold `connect-offsets`. Here each Kafka-capable namespace (Standard, Premium; not being
+deleted) gets a broker of its own, started when the namespace is created (tests/testbed/kafka.py, "namespace
+brokers": its own address, port 9093, its name resolvable on the host and in the pods); the namespace's create
+operation ends Succeeded once that broker answers. Deleting the namespace stops its broker and deletes its data.
 
 Two directions, both run by the double:
 
-- ARM → Kafka: a thread reconciles the broker with the double's state every `INTERVAL` seconds (and at
-  once after a change from Kafka): every event hub of a Kafka-capable namespace (Standard, Premium; not
-  being deleted) is a topic with the hub's partition count, `cleanup.policy`, `retention.ms`; a topic
-  whose hub went away is deleted; every namespace-level SAS rule is the principal
+- ARM → Kafka: a thread reconciles each namespace's broker with the double's state every `INTERVAL` seconds
+  (and at once after a change from Kafka): every event hub of the namespace is a topic with the hub's
+  partition count, `cleanup.policy`, `retention.ms`; a topic whose hub went away is deleted; every
+  namespace-level SAS rule is the principal
   `User:<namespace>/<rule>` with ACLs for its rights on its namespace's topics only (see `rule_acls`), unless
   the namespace's local auth is disabled; every Entra ID principal with an Event Hubs data role covering the
   namespace is `User:<namespace>/<object id>` with the role's rights (authorization.py), the principal the
   broker's OAUTHBEARER handler (tests/testbed/java) names for a token whose audience is that namespace.
-- Kafka → ARM: the broker's CreateTopicPolicy and AlterConfigPolicy (tests/testbed/java) ask this
-  module over a loopback HTTP endpoint, whose URL is written to `<state>/arm/kafka-sync.url`, whether a
-  Manage client's CreateTopics / AlterConfigs may happen; the answer is the double's own event hub
+- Kafka → ARM: each broker's CreateTopicPolicy and AlterConfigPolicy (tests/testbed/java) ask this
+  module over a loopback HTTP endpoint, `<url>/namespaces/<namespace>` (in the broker's `sync.url`),
+  whether a Manage client's CreateTopics / AlterConfigs may happen; the answer is the double's own event hub
   validation (topic budget, partitions per tier, compaction, retention), and a created topic is an event
   hub in the double's state at once. A topic deleted through Kafka deletes its hub.
 
-Several namespaces on one broker: topic names are global on a broker but event hub names are per
-namespace, so a topic belongs to the namespace whose hub of that name is the oldest; a hub of the same
-name in another namespace gets no topic (one log line) and its clients are not authorized for it.
-
-The Kafka side needs confluent-kafka (imported when the broker's `kafka.env` appears in the state dir);
-without it, or without a broker, the double runs as before. Set ARM_DOUBLE_KAFKA_SYNC=0 to turn it off.
+Brokers are started only once the testbed's own broker is up (its `kafka.env` in the state dir: the PKI,
+the operator credential and the formatted storage the namespace brokers share); the Kafka side needs
+confluent-kafka. Without them the double runs as a plain ARM double. Set ARM_DOUBLE_KAFKA_SYNC=0 to turn it off.
 """
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import math
 import os
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +49,10 @@ from .errors import ArmError
 
 INTERVAL = 0.25
 KAFKA_TIMEOUT = 10.0
+# While a broker starts: a short metadata timeout, so one starting broker does not hold up the others.
+START_PROBE_TIMEOUT = 2.0
+# A namespace broker that exits is started again, at most this often.
+RESTART_BACKOFF = 10.0
 MS_PER_HOUR = 3_600_000
 # What the broker's policies send when the client leaves the partition count to the broker.
 BROKER_DEFAULT_PARTITIONS = 1
@@ -109,11 +118,9 @@ def hub_properties(partitions: int, configs: dict[str, str], current: dict | Non
 
 @dataclass
 class Desired:
-    """What the broker should hold, computed from the double's state."""
+    """What one namespace's broker should hold, computed from the double's state."""
 
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    owners: dict[str, str] = field(default_factory=dict)
-    conflicts: dict[str, str] = field(default_factory=dict)
     acls: set[Acl] = field(default_factory=set)
 
 
@@ -145,28 +152,18 @@ def rule_acls(namespace: str, rule: dict, topics: list[str]) -> set[Acl]:
     return acls
 
 
-def desired_state(state: dict) -> Desired:
+def desired_for(state: dict, namespace: dict) -> Desired:
+    """Topics = the namespace's event hubs; ACLs = its SAS rules (unless local auth is off) and Entra principals."""
+    key = namespace["name"].lower()
     desired = Desired()
-    namespaces = kafka_namespaces(state)
-    hubs = sorted(((hub["createdAt"], namespace["name"].lower(), hub) for namespace in namespaces
-                   for hub in namespace["eventhubs"].values()), key=lambda entry: entry[:2])
-    owned: dict[str, list[str]] = {namespace["name"].lower(): [] for namespace in namespaces}
-    for _created, key, hub in hubs:
-        name = hub["name"]
-        if name in desired.owners:
-            desired.conflicts[f"{key}/{name}"] = desired.owners[name]
-            continue
-        desired.owners[name] = key
-        desired.topics[name] = {"partitions": hub["partitionCount"], "configs": topic_configs(hub)}
-        owned[key].append(name)
-    for namespace in namespaces:
-        key = namespace["name"].lower()
-        for object_id, rights in namespace_rights(state, namespace).items():
-            desired.acls |= rule_acls(key, {"name": object_id, "rights": sorted(rights)}, owned[key])
-        if namespace["properties"].get("disableLocalAuth"):
-            continue
+    for hub in namespace["eventhubs"].values():
+        desired.topics[hub["name"]] = {"partitions": hub["partitionCount"], "configs": topic_configs(hub)}
+    names = sorted(desired.topics)
+    for object_id, rights in namespace_rights(state, namespace).items():
+        desired.acls |= rule_acls(key, {"name": object_id, "rights": sorted(rights)}, names)
+    if not namespace["properties"].get("disableLocalAuth"):
         for rule in namespace["authorizationRules"].values():
-            desired.acls |= rule_acls(key, rule, owned[key])
+            desired.acls |= rule_acls(key, rule, names)
     return desired
 
 
@@ -174,103 +171,101 @@ class Refusal(Exception):
     """A broker request the namespace does not allow; the message reaches the Kafka client."""
 
 
-class NamespaceSync:
-    """Runs beside the double's HTTP server; `start()` returns at once, the work happens in threads."""
+def testbed_kafka() -> Any:
+    """tests/testbed/kafka.py, which starts and stops the brokers."""
+    testbed = str(Path(__file__).resolve().parents[1])
+    if testbed not in sys.path:
+        sys.path.insert(0, testbed)
+    import kafka  # pylint: disable=import-outside-toplevel
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.store = server.store
-        self.provider = server.provider
-        self.state_dir: Path = server.config.state_dir
-        self.stopping: threading.Event = server.stopping
-        self.wake = threading.Event()
+    return kafka
+
+
+class Cluster:
+    """One namespace's broker, as the sync sees it: the broker's address, an operator admin client once it
+    answers, and what the sync applied to it."""
+
+    def __init__(self, sync: "NamespaceSync", key: str) -> None:
+        self.sync, self.key = sync, key
+        self.kafka = testbed_kafka()
+        self.layout = self.kafka.Layout(sync.state_dir, key)
+        self.broker: Any = None
+        self.process: Any = None
+        self.started_at = time.monotonic()
         self.admin: Any = None
-        self.admin_stamp: Any = None
+        self.ready = False
         self.cluster_id: str | None = None
         self.present: set[str] = set()
         self.applied: dict[str, dict] = {}
         self.applied_acls: set[Acl] | None = None
         self.last_error = ""
-        self.reported: set[str] = set()
-        self.managed_file = server.config.double_dir / "kafka-sync.json"
-        self.managed: set[str] = set(json.loads(self.managed_file.read_text()) if self.managed_file.exists() else [])
+        self.managed_file = self.layout.home / "managed-topics.json"
+        self.managed: set[str] = set()
 
     # --------------------------------------------------------------------------------- lifecycle
-    def start(self) -> None:
-        callbacks = ThreadingHTTPServer(("127.0.0.1", 0), BrokerCallbackHandler)
-        callbacks.daemon_threads = True
-        callbacks.sync = self  # type: ignore[attr-defined]
-        threading.Thread(target=callbacks.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True).start()
-        url_file = self.server.config.double_dir / "kafka-sync.url"
-        write_private_file(url_file, f"http://127.0.0.1:{callbacks.server_address[1]}\n")
-        # A stopped double must not leave the broker asking a dead port.
-        atexit.register(url_file.unlink, missing_ok=True)
-        threading.Thread(target=self.run, daemon=True, name="kafka-sync").start()
+    def start(self, taken: set[str]) -> None:
+        self.broker, self.process = self.kafka.start_namespace_broker(
+            self.sync.state_dir, self.key, self.sync.store.config.kafka_credentials_file,
+            f"{self.sync.callback_url}/namespaces/{self.key}", taken)
+        if self.process is not None:
+            self.sync.log(f"namespace {self.key}: broker starting (pid {self.process.pid}) on {self.broker.ip}:9093")
+        self.managed = set(json.loads(self.managed_file.read_text()) if self.managed_file.exists() else [])
 
-    def log(self, message: str) -> None:
-        print(f"arm: kafka sync: {message}", flush=True)
+    def exited(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is not None
+        return not self.kafka.namespace_broker_running(self.layout)
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                if self.connect():
-                    self.reconcile()
-                    self.last_error = ""
-            except Exception as error:  # pylint: disable=broad-except  # the loop must outlive a broker restart
-                text = f"{type(error).__name__}: {error}"
-                if text != self.last_error:
-                    self.log(f"will retry: {text}")
-                self.last_error = text
-                self.admin = None
-            self.wake.wait(INTERVAL if self.admin is not None else 1.0)
-            self.wake.clear()
+    def retire(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+        self.kafka.remove_namespace_broker(self.sync.state_dir, self.key)
+        if self.process is not None:
+            self.process.wait(timeout=30)
 
-    def connect(self) -> bool:
-        """An admin client with the testbed's operator credential, once the broker wrote kafka.env."""
-        env_file = self.state_dir / "kafka.env"
-        try:
-            stamp = env_file.stat().st_mtime_ns
-        except OSError:
-            self.admin = None
-            return False
-        if self.admin is not None and stamp == self.admin_stamp:
+    def connect(self, operator: str, ca_file: str) -> bool:
+        """An admin client with the testbed's operator credential on the broker's loopback listener, once it answers."""
+        if self.admin is not None:
             return True
-        env = dict(line.split("=", 1) for line in env_file.read_text(encoding="utf-8").splitlines() if "=" in line)
+        if not self.kafka.port_open(self.broker.ip, self.kafka.PODS_PORT):
+            return False
         from confluent_kafka.admin import AdminClient  # pylint: disable=import-outside-toplevel
 
-        self.admin = AdminClient({
-            "bootstrap.servers": env["KAFKA_BOOTSTRAP_LOCAL"], "security.protocol": "SASL_SSL",
-            "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString",
-            "sasl.password": env["KAFKA_TESTBED_CONNECTION_STRING"], "ssl.ca.location": env["KAFKA_CA_FILE"],
-            "logger": QUIET,
+        admin = AdminClient({
+            "bootstrap.servers": self.broker.local_bootstrap, "security.protocol": "SASL_SSL",
+            "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": operator,
+            "ssl.ca.location": ca_file, "logger": QUIET,
         })
-        self.admin_stamp = stamp
-        # A new kafka.env is a new broker process, maybe with its data wiped on `down`: forget what it showed.
-        self.cluster_id = None
+        admin.list_topics(timeout=START_PROBE_TIMEOUT)
+        self.admin = admin
         return True
 
     # ----------------------------------------------------------------------------- ARM → Kafka
-    def snapshot(self) -> Desired:
-        with self.store.lock:
-            return desired_state(self.store.state)
-
     def reconcile(self) -> None:
         metadata = self.admin.list_topics(timeout=KAFKA_TIMEOUT)
         if metadata.cluster_id != self.cluster_id:
-            # Another broker, or the same one started again: nothing seen so far was deleted through Kafka.
+            # The broker started again: nothing seen so far was deleted through Kafka.
             self.cluster_id, self.present, self.applied, self.applied_acls = metadata.cluster_id, set(), {}, None
         existing = {name: len(topic.partitions) for name, topic in metadata.topics.items() if not topic.error}
-        desired = self.snapshot()
+        desired = self.sync.snapshot(self.key)
+        if desired is None:
+            return
         gone = [name for name in self.present if name not in existing and name in desired.topics]
         if gone:
-            self.hubs_deleted_through_kafka(gone)
-            desired = self.snapshot()
-        self.report_conflicts(desired)
+            self.sync.hubs_deleted_through_kafka(self.key, gone)
+            self.present -= set(gone)
+            desired = self.sync.snapshot(self.key)
+            if desired is None:
+                return
         self.create_and_update(desired, existing)
         self.delete_orphans(desired, existing)
         self.present = {name for name in desired.topics if name in existing}
         # Rights only on topics the broker already showed: a client cannot delete a topic this loop has not seen yet.
         self.sync_acls({acl for acl in desired.acls if acl[0] != "TOPIC" or acl[1] == "*" or acl[1] in self.present})
+        if not self.ready:
+            self.ready = True
+            self.sync.log(f"namespace {self.key}: Kafka cluster at {self.broker.bootstrap} ({self.broker.ip}) answers, "
+                          f"{time.monotonic() - self.started_at:.1f}s after its start")
 
     def create_and_update(self, desired: Desired, existing: dict[str, int]) -> None:
         from confluent_kafka import KafkaError  # pylint: disable=import-outside-toplevel
@@ -309,36 +304,20 @@ class NamespaceSync:
         if orphans:
             for future in self.admin.delete_topics(orphans, request_timeout=KAFKA_TIMEOUT).values():
                 future.result()
-            self.log(f"deleted topics whose event hub is gone: {', '.join(orphans)}")
+            self.sync.log(f"namespace {self.key}: deleted topics whose event hub is gone: {', '.join(orphans)}")
         stale = {name for name in self.managed if name not in desired.topics}
         if stale:
             self.managed -= stale
             self.save_managed()
 
     def remember(self, topics: dict[str, Any]) -> None:
+        """The topics the sync made (an operator's plain topics on the same broker are never touched)."""
         if not set(topics) <= self.managed:
             self.managed |= set(topics)
             self.save_managed()
 
     def save_managed(self) -> None:
         write_private_file(self.managed_file, json.dumps(sorted(self.managed)))
-
-    def hubs_deleted_through_kafka(self, topics: list[str]) -> None:
-        with self.store.lock:
-            for namespace in self.store.state["namespaces"].values():
-                for name in topics:
-                    hub = namespace["eventhubs"].get(name.lower())
-                    if hub and hub["name"] == name:
-                        del namespace["eventhubs"][name.lower()]
-                        self.log(f"topic {name} deleted through Kafka: event hub {namespace['name']}/{name} deleted")
-            self.store.save()
-        self.present -= set(topics)
-
-    def report_conflicts(self, desired: Desired) -> None:
-        for hub, owner in desired.conflicts.items():
-            if hub not in self.reported:
-                self.log(f"event hub {hub} gets no topic: the topic name belongs to namespace {owner} on this broker")
-                self.reported.add(hub)
 
     def sync_acls(self, wanted: set[Acl]) -> None:
         if wanted == self.applied_acls:
@@ -365,6 +344,153 @@ class NamespaceSync:
                 future.result()
         self.applied_acls = wanted
 
+
+class NamespaceSync:
+    """Runs beside the double's HTTP server; `start()` returns at once, the work happens in threads."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.store = server.store
+        self.provider = server.provider
+        self.state_dir: Path = server.config.state_dir
+        self.stopping: threading.Event = server.stopping
+        self.wake = threading.Event()
+        self.clusters: dict[str, Cluster] = {}
+        self.retiring: dict[str, Cluster] = {}
+        self.env_stamp: Any = None
+        self.env: dict[str, str] | None = None
+        self.callback_url = ""
+        self.last_error = ""
+
+    # --------------------------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        callbacks = ThreadingHTTPServer(("127.0.0.1", 0), BrokerCallbackHandler)
+        callbacks.daemon_threads = True
+        callbacks.sync = self  # type: ignore[attr-defined]
+        threading.Thread(target=callbacks.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True).start()
+        self.callback_url = f"http://127.0.0.1:{callbacks.server_address[1]}"
+        # Brokers of a double that restarted ask the new port: each broker's sync.url is rewritten on adoption.
+        self.store.kafka_ready = self.namespace_ready
+        threading.Thread(target=self.run, daemon=True, name="kafka-sync").start()
+
+    def log(self, message: str) -> None:
+        print(f"arm: kafka sync: {message}", flush=True)
+
+    def namespace_ready(self, namespace: dict) -> bool:
+        """For the store: may this namespace's create end? Yes once its broker answers (or without Kafka here)."""
+        if self.env is None or namespace["sku"]["tier"] == "Basic":
+            return True
+        cluster = self.clusters.get(namespace["name"].lower())
+        return cluster is not None and cluster.ready
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if self.read_env():
+                    self.reconcile_all()
+                    self.last_error = ""
+            except Exception as error:  # pylint: disable=broad-except  # the loop must outlive a broker restart
+                self.report(f"{type(error).__name__}: {error}")
+            self.wake.wait(INTERVAL if self.env is not None else 1.0)
+            self.wake.clear()
+
+    def report(self, text: str) -> None:
+        if text != self.last_error:
+            self.log(f"will retry: {text}")
+        self.last_error = text
+
+    def read_env(self) -> bool:
+        """The testbed broker's kafka.env (operator credential, CA), or False while it is down: then the namespace
+        brokers are forgotten (`kafka.py down` stops them and deletes their data)."""
+        env_file = self.state_dir / "kafka.env"
+        try:
+            stamp = env_file.stat().st_mtime_ns
+        except OSError:
+            if self.env is not None:
+                self.log("the testbed broker is down: namespace brokers are stopped with it")
+                for cluster in self.clusters.values():
+                    if cluster.process is not None and cluster.process.poll() is None:
+                        cluster.process.terminate()
+            self.env, self.env_stamp, self.clusters = None, None, {}
+            return False
+        if stamp != self.env_stamp:
+            self.env = dict(line.split("=", 1) for line in env_file.read_text(encoding="utf-8").splitlines() if "=" in line)
+            self.env_stamp = stamp
+        return True
+
+    # ----------------------------------------------------------------------------- ARM → Kafka
+    def snapshot(self, key: str) -> Desired | None:
+        with self.store.lock:
+            namespace = self.store.state["namespaces"].get(key)
+            if namespace is None or namespace not in kafka_namespaces(self.store.state):
+                return None
+            return desired_for(self.store.state, namespace)
+
+    def reconcile_all(self) -> None:
+        with self.store.lock:
+            wanted = [namespace["name"].lower() for namespace in kafka_namespaces(self.store.state)]
+        kafka = testbed_kafka()
+        changed_hosts = False
+        for key in [key for key in self.clusters if key not in wanted]:
+            self.retire(self.clusters.pop(key))
+            changed_hosts = True
+        # Brokers left by a double that stopped: a namespace that is gone takes its broker with it.
+        for layout in kafka.namespace_layouts(self.state_dir):
+            if layout.namespace not in wanted and layout.namespace not in self.clusters | self.retiring:
+                kafka.remove_namespace_broker(self.state_dir, layout.namespace)
+        for key in wanted:
+            cluster = self.clusters.get(key)
+            if key in self.retiring:
+                continue  # the namespace was deleted and made again: the old broker goes first
+            if cluster is None or (cluster.exited() and time.monotonic() - cluster.started_at > RESTART_BACKOFF):
+                taken = {c.broker.ip for c in (*self.clusters.values(), *self.retiring.values()) if c.broker is not None}
+                if cluster is not None:
+                    self.log(f"namespace {key}: the broker exited, starting it again; last lines of its log:\n"
+                             f"{kafka.log_tail(cluster.layout, 15)}")
+                cluster = Cluster(self, key)
+                cluster.start(taken)
+                self.clusters[key] = cluster
+                changed_hosts = True
+        if changed_hosts:
+            kafka.publish_namespace_hosts({kafka.namespace_host(c.key): c.broker.ip for c in self.clusters.values()})
+        for cluster in list(self.clusters.values()):
+            try:
+                if cluster.connect(self.env["KAFKA_TESTBED_CONNECTION_STRING"], self.env["KAFKA_CA_FILE"]):
+                    cluster.reconcile()
+                    cluster.last_error = ""
+            except Exception as error:  # pylint: disable=broad-except  # one namespace must not hold up the others
+                text = f"namespace {cluster.key}: {type(error).__name__}: {error}"
+                if text != cluster.last_error and (cluster.ready or time.monotonic() - cluster.started_at > 60):
+                    self.log(f"will retry: {text}")
+                cluster.last_error = text
+                cluster.admin = None
+
+    def retire(self, cluster: Cluster) -> None:
+        """Stop a deleted namespace's broker in the background; its address and name stay taken until it is gone."""
+        self.retiring[cluster.key] = cluster
+
+        def stop() -> None:
+            try:
+                cluster.retire()
+                self.log(f"namespace {cluster.key}: broker stopped, its data deleted")
+            except Exception as error:  # pylint: disable=broad-except
+                self.log(f"namespace {cluster.key}: stopping its broker failed: {error!r}")
+            finally:
+                self.retiring.pop(cluster.key, None)
+                self.wake.set()
+
+        threading.Thread(target=stop, daemon=True, name=f"retire-{cluster.key}").start()
+
+    def hubs_deleted_through_kafka(self, key: str, topics: list[str]) -> None:
+        with self.store.lock:
+            namespace = self.store.state["namespaces"].get(key)
+            for name in topics:
+                hub = namespace["eventhubs"].get(name.lower()) if namespace else None
+                if hub and hub["name"] == name:
+                    del namespace["eventhubs"][name.lower()]
+                    self.log(f"topic {name} deleted through Kafka: event hub {namespace['name']}/{name} deleted")
+            self.store.save()
+
     # ----------------------------------------------------------------------------- Kafka → ARM
     def namespace_for_kafka(self, name: str) -> dict:
         namespace = self.store.state["namespaces"].get(name.lower())
@@ -372,14 +498,13 @@ class NamespaceSync:
             raise Refusal(f"Namespace '{name}' has no Kafka endpoint in the ARM test double.")
         return namespace
 
-    def create_topic(self, request: dict) -> None:
+    def create_topic(self, key: str, request: dict) -> None:
         """A Manage client's CreateTopics: the event hub is created through the double's own validation."""
         topic, partitions, configs = request["topic"], int(request["partitions"]), request.get("configs") or {}
         with self.store.lock:
-            namespace = self.namespace_for_kafka(request["namespace"])
-            owner = desired_state(self.store.state).owners.get(topic)
-            if owner is not None:
-                raise Refusal(f"Topic '{topic}' is already an event hub of namespace '{owner}'.")
+            namespace = self.namespace_for_kafka(key)
+            if topic.lower() in namespace["eventhubs"]:
+                raise Refusal(f"Topic '{topic}' is already an event hub of namespace '{namespace['name']}'.")
             try:
                 self.provider.put_event_hub(self.provider.subscription, namespace["resourceGroup"], namespace["name"], topic,
                                             hub_properties(partitions, configs, None))
@@ -388,15 +513,14 @@ class NamespaceSync:
         self.log(f"CreateTopics {topic} through Kafka: event hub {namespace['name']}/{topic} created")
         self.wake.set()
 
-    def alter_configs(self, request: dict) -> None:
+    def alter_configs(self, key: str, request: dict) -> None:
         """AlterConfigs on a topic that is an event hub: applied to the hub, with the tier's limits."""
         topic, configs = request["topic"], request.get("configs") or {}
         with self.store.lock:
-            owner = desired_state(self.store.state).owners.get(topic)
-            if owner is None:
+            namespace = self.store.state["namespaces"].get(key)
+            hub = namespace["eventhubs"].get(topic.lower()) if namespace else None
+            if hub is None or hub["name"] != topic:
                 return
-            namespace = self.store.state["namespaces"][owner]
-            hub = namespace["eventhubs"][topic.lower()]
             body = hub_properties(hub["partitionCount"], configs, hub)
             if hub_properties(hub["partitionCount"], {}, hub) == body:
                 return
@@ -410,21 +534,23 @@ class NamespaceSync:
 
 
 class BrokerCallbackHandler(BaseHTTPRequestHandler):
-    """POST /topics and /configs from the broker's policies: 200, or 403 with the refusal as plain text."""
+    """POST /namespaces/<namespace>/topics and .../configs from the brokers' policies: 200, or 403 with the refusal as plain text."""
 
     server: ThreadingHTTPServer
 
     def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
         sync: NamespaceSync = self.server.sync  # type: ignore[attr-defined]
-        handlers = {"/topics": sync.create_topic, "/configs": sync.alter_configs}
+        handlers = {"topics": sync.create_topic, "configs": sync.alter_configs}
         try:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
-            handler = handlers.get(self.path)
+            # /namespaces/<namespace>/topics|configs: each broker names the namespace it is.
+            parts = self.path.strip("/").split("/")
+            handler = handlers.get(parts[2]) if len(parts) == 3 and parts[0] == "namespaces" else None
             if handler is None:
                 self.answer(404, f"no such callback {self.path}")
                 return
-            handler(request)
+            handler(parts[1], request)
             self.answer(200, "ok")
         except Refusal as refusal:
             self.answer(403, str(refusal))

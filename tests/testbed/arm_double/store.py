@@ -7,10 +7,14 @@ import json
 import threading
 import time
 import uuid
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .config import DoubleConfig, write_private_file
 from .resources import connection_string
+
+
+# How long a namespace create may wait for its Kafka cluster (the testbed starts a broker per namespace).
+KAFKA_START_LIMIT = 300.0
 
 
 def empty_state(config: DoubleConfig) -> dict[str, Any]:
@@ -33,6 +37,8 @@ class Store:
         # A restart with another --resource-group still finds its default group.
         self.state["resourceGroups"].update({k: v for k, v in fresh["resourceGroups"].items() if k not in self.state["resourceGroups"]})
         self.state.setdefault("managementGroups", fresh["managementGroups"])
+        # Set by the Kafka sync: a namespace's create ends only once its Kafka cluster answers (namespace -> bool).
+        self.kafka_ready: Callable[[dict], bool] | None = None
         self.save()
 
     def save(self) -> None:
@@ -76,6 +82,8 @@ class Store:
                 operation = namespace.get("operation")
                 if not operation or operation["until"] > now:
                     continue
+                if operation["kind"] == "create" and not self.cluster_answers(namespace, operation, now):
+                    continue
                 record = self.state["operations"][operation["id"]]
                 record["endTime"] = now
                 record["status"] = "Failed" if operation["fail"] else "Succeeded"
@@ -92,6 +100,15 @@ class Store:
                 self.save()
             if keys_changed:
                 self.write_kafka_credentials()
+
+    def cluster_answers(self, namespace: dict, operation: dict, now: float) -> bool:
+        """A created namespace is Succeeded once its Kafka endpoint answers, as on Azure; one that never does is Failed."""
+        if self.kafka_ready is None or self.kafka_ready(namespace):
+            return True
+        if now - operation["until"] < KAFKA_START_LIMIT:
+            return False
+        operation["fail"] = True
+        return True
 
     def drop_role_assignments(self, namespace: dict) -> None:
         """ARM deletes a resource's role assignments with it (they are extension resources of its scope)."""

@@ -25,29 +25,33 @@ def namespace(name: str, created: float, hubs: list[dict], tier: str = "Standard
             "eventhubs": {h["name"].lower(): h for h in hubs}}
 
 
+def desired(state: dict, name: str) -> kafka_sync.Desired:
+    return kafka_sync.desired_for(state, state["namespaces"][name])
+
+
 def test_hubs_become_topics_with_partitions_policy_and_retention() -> None:
     state = {"namespaces": {"ns-one": namespace("ns-one", 1, [hub("orders", 2, 3, "Delete", 48),
                                                               hub("configs", 3, 1, "Compact", INFINITE)])}}
-    desired = kafka_sync.desired_state(state)
-    assert desired.topics["orders"] == {"partitions": 3, "configs": {"cleanup.policy": "delete", "retention.ms": str(48 * 3600000)}}
-    assert desired.topics["configs"]["configs"] == {"cleanup.policy": "compact", "retention.ms": "-1"}
+    wanted = desired(state, "ns-one")
+    assert wanted.topics["orders"] == {"partitions": 3, "configs": {"cleanup.policy": "delete", "retention.ms": str(48 * 3600000)}}
+    assert wanted.topics["configs"]["configs"] == {"cleanup.policy": "compact", "retention.ms": "-1"}
 
 
-def test_basic_and_deleting_namespaces_have_no_topics() -> None:
+def test_basic_and_deleting_namespaces_have_no_kafka_cluster() -> None:
     deleting = namespace("ns-gone", 1, [hub("b", 1)])
     deleting["operation"] = {"kind": "delete"}
-    state = {"namespaces": {"ns-basic": namespace("ns-basic", 1, [hub("a", 1)], tier="Basic"), "ns-gone": deleting}}
-    desired = kafka_sync.desired_state(state)
-    assert desired.topics == {} and desired.acls == set()
+    state = {"namespaces": {"ns-basic": namespace("ns-basic", 1, [hub("a", 1)], tier="Basic"), "ns-gone": deleting,
+                            "ns-kept": namespace("ns-kept", 2, [])}}
+    assert [n["name"] for n in kafka_sync.kafka_namespaces(state)] == ["ns-kept"]
 
 
-def test_the_oldest_hub_owns_a_contested_name_and_rights_stay_in_their_namespace() -> None:
-    state = {"namespaces": {"ns-old": namespace("ns-old", 1, [hub("shared", 9)]),
-                            "ns-new": namespace("ns-new", 2, [hub("shared", 5), hub("mine", 6)])}}
-    desired = kafka_sync.desired_state(state)
-    assert desired.owners == {"shared": "ns-new", "mine": "ns-new"}
-    assert desired.conflicts == {"ns-old/shared": "ns-new"}
-    assert not any(acl[3] == "User:ns-old/Root" and acl[0] == "TOPIC" and acl[1] != "*" for acl in desired.acls)
+def test_each_namespace_holds_its_own_topics_of_the_same_names_and_rights_stay_in_it() -> None:
+    state = {"namespaces": {"ns-old": namespace("ns-old", 1, [hub("connect-offsets", 9), hub("orders", 9)]),
+                            "ns-new": namespace("ns-new", 2, [hub("connect-offsets", 5), hub("mine", 6)])}}
+    old, new = desired(state, "ns-old"), desired(state, "ns-new")
+    assert set(old.topics) == {"connect-offsets", "orders"} and set(new.topics) == {"connect-offsets", "mine"}
+    assert {acl[3] for acl in old.acls} == {"User:ns-old/Root"}
+    assert {acl[3] for acl in new.acls} == {"User:ns-new/Root"}
 
 
 def test_rights_map_to_acls() -> None:
@@ -92,10 +96,11 @@ def test_entra_role_assignments_are_acls_and_local_auth_off_drops_the_sas_rules(
         "b": role_assignment(base + "ns-entra", receiver, "oid-1"),
         "c": role_assignment("/subscriptions/sub/resourceGroups/rg", owner, "oid-2"),
     }}
-    acls = kafka_sync.desired_state(state).acls
-    assert {acl[4] for acl in acls if acl[3] == "User:ns-entra/oid-1" and acl[1] == "orders"} == {"READ", "WRITE", "DESCRIBE"}
-    assert not any(acl[3] == "User:ns-other/oid-1" for acl in acls)
-    assert ("TOPIC", "*", "LITERAL", "User:ns-entra/oid-2", "CREATE") in acls
-    assert ("TOPIC", "other", "LITERAL", "User:ns-other/oid-2", "DELETE") in acls
-    assert not any(acl[3] == "User:ns-entra/Root" for acl in acls)
-    assert any(acl[3] == "User:ns-other/Root" for acl in acls)
+    entra_acls, other_acls = desired(state, "ns-entra").acls, desired(state, "ns-other").acls
+    assert {acl[4] for acl in entra_acls if acl[3] == "User:ns-entra/oid-1" and acl[1] == "orders"} == {
+        "READ", "WRITE", "DESCRIBE"}
+    assert not any(acl[3] == "User:ns-other/oid-1" for acl in other_acls)
+    assert ("TOPIC", "*", "LITERAL", "User:ns-entra/oid-2", "CREATE") in entra_acls
+    assert ("TOPIC", "other", "LITERAL", "User:ns-other/oid-2", "DELETE") in other_acls
+    assert not any(acl[3] == "User:ns-entra/Root" for acl in entra_acls)
+    assert any(acl[3] == "User:ns-other/Root" for acl in other_acls)

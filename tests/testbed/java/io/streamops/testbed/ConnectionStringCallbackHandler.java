@@ -41,6 +41,9 @@ import org.apache.kafka.common.security.plain.PlainLoginModule;
  * <namespace>/<rule>} from a namespace connection string's endpoint and {@code SharedAccessKeyName},
  * {@code operator} for an operator line, {@code broker} for the inter-broker password. Configuring
  * this handler installs {@link NamespacePlainSaslServer}, which asks for it.
+ *
+ * <p>With the JAAS option {@code namespace} (a namespace's own broker), a connection string of any
+ * other namespace is refused, as each Event Hubs namespace's endpoint takes only its own.
  */
 public final class ConnectionStringCallbackHandler implements AuthenticateCallbackHandler {
     static final String USERNAME = "$ConnectionString";
@@ -50,6 +53,7 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
     private final List<CredentialsFile> files = new ArrayList<>();
     private final List<CredentialsFile> operatorFiles = new ArrayList<>();
     private byte[] brokerPassword;
+    private String namespace;
 
     @Override
     public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasConfigEntries) {
@@ -59,6 +63,10 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
             }
             addFiles(files, entry.getOptions().get("credentials_files"));
             addFiles(operatorFiles, entry.getOptions().get("operator_credentials_files"));
+            Object only = entry.getOptions().get("namespace");
+            if (only != null && !only.toString().isBlank()) {
+                namespace = only.toString().strip().toLowerCase(Locale.ROOT);
+            }
             Object password = entry.getOptions().get("password");
             if (password != null) {
                 brokerPassword = password.toString().getBytes(StandardCharsets.UTF_8);
@@ -112,7 +120,11 @@ public final class ConnectionStringCallbackHandler implements AuthenticateCallba
         if (operator) {
             return OPERATOR;
         }
-        return namespace ? namespaceRule(new String(password)) : null;
+        String rule = namespace ? namespaceRule(new String(password)) : null;
+        if (rule != null && this.namespace != null && !rule.startsWith(this.namespace + "/")) {
+            return null;
+        }
+        return rule;
     }
 
     private static boolean matchesAny(List<CredentialsFile> from, byte[] offered) {

@@ -51,12 +51,20 @@ public final class NamespaceOAuthValidatorCallbackHandler implements Authenticat
     private String mechanism;
     private List<AppConfigurationEntry> jaasConfigEntries;
     private OAuthBearerValidatorCallbackHandler extensions;
+    private String namespace;
 
     @Override
     public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasConfigEntries) {
         this.configs = configs;
         this.mechanism = saslMechanism;
         this.jaasConfigEntries = jaasConfigEntries;
+        // A namespace's own broker (JAAS option namespace) takes only tokens for that namespace.
+        for (AppConfigurationEntry entry : jaasConfigEntries) {
+            Object only = entry.getOptions().get("namespace");
+            if (only != null && !only.toString().isBlank()) {
+                namespace = only.toString().strip().toLowerCase(Locale.ROOT);
+            }
+        }
     }
 
     private OAuthBearerValidatorCallbackHandler kafkaValidator(String audience) {
@@ -93,6 +101,11 @@ public final class NamespaceOAuthValidatorCallbackHandler implements Authenticat
         if (audience == null) {
             LOG.info("OAUTHBEARER token refused: audience {} is not an Event Hubs namespace",
                      unverified == null ? "(unreadable token)" : unverified.get("aud"));
+            callback.error("invalid_token", null, null);
+            return;
+        }
+        if (namespace != null && !namespace.equals(namespaceOf(audience))) {
+            LOG.info("OAUTHBEARER token refused: audience {} is another namespace than {}", audience, namespace);
             callback.error("invalid_token", null, null);
             return;
         }
