@@ -21,7 +21,7 @@ TESTBED_ENV := $(TESTBED_STATE)/testbed.env
 LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$line"; done < $(TESTBED_ENV)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
-.PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
+.PHONY: help setup docs lint sanity ansible-lint unit integration-arm test-fast test \
         testbed-up testbed-down testbed-status test-testbed molecule demo bench bench-faults clean
 
 help: ## List the targets
@@ -41,6 +41,9 @@ $(COLLECTION_DIR):
 $(GET_PIP_CACHE): tests/sanity/get_pip_offline.py
 	mkdir -p $(dir $@)
 	cp $< $@
+
+docs: setup ## Regenerate the role READMEs' variable tables from meta/argument_specs.yml
+	$(BIN)/python tests/tools/role_variables.py
 
 lint: sanity ansible-lint ## Static checks: ansible-test sanity and ansible-lint
 
