@@ -21,7 +21,7 @@ TESTBED_ENV := $(TESTBED_STATE)/testbed.env
 LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$line"; done < $(TESTBED_ENV)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
-.PHONY: help setup lint sanity ansible-lint unit integration-arm test-fast test \
+.PHONY: help setup docs changelog-lint changelog-release lint sanity ansible-lint unit integration-arm test-fast test \
         testbed-up testbed-down testbed-status test-testbed molecule demo bench bench-faults clean
 
 help: ## List the targets
@@ -42,7 +42,17 @@ $(GET_PIP_CACHE): tests/sanity/get_pip_offline.py
 	mkdir -p $(dir $@)
 	cp $< $@
 
-lint: sanity ansible-lint ## Static checks: ansible-test sanity and ansible-lint
+docs: setup ## Regenerate the role READMEs' variable tables from meta/argument_specs.yml
+	$(BIN)/python tests/tools/role_variables.py
+
+changelog-lint: setup ## Check the changelog fragments and changelogs/changelog.yaml with antsibull-changelog
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+changelog-release: changelog-lint ## Release the fragments as galaxy.yml's version: changelog.yaml and CHANGELOG.rst
+	$(BIN)/antsibull-changelog release
+
+lint: sanity ansible-lint changelog-lint ## Static checks: ansible-test sanity, ansible-lint, the changelog
 
 sanity: setup ## ansible-test sanity (no ignores)
 	tree=$$(mktemp -d); trap 'rm -rf "$$tree"' EXIT; dir=$$tree/ansible_collections/streamops/eventhub_connect; \

@@ -45,7 +45,7 @@ from typing import Any, Callable, Dict
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (
     EVENTHUB_KAFKA_USERNAME,
     plain_jaas_config,
 )

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput, ModuleError
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import SERVICE_BUS_SUFFIXES
 
 AZURE_IMPORT_ERROR: Optional[str] = None
 try:
@@ -197,6 +198,8 @@ class CloudEndpoints(NamedTuple):
     authority: str
     audience: str
     custom: bool
+    # the namespaces' host suffix; None when a custom cloud's metadata names none
+    service_bus_suffix: Optional[str] = None
 
     @property
     def credential_scope(self) -> str:
@@ -205,12 +208,14 @@ class CloudEndpoints(NamedTuple):
 
 KNOWN_CLOUDS: Dict[str, CloudEndpoints] = {
     "AzureCloud": CloudEndpoints("AzureCloud", "https://management.azure.com",
-                                 "https://login.microsoftonline.com", "https://management.azure.com", False),
+                                 "https://login.microsoftonline.com", "https://management.azure.com", False,
+                                 SERVICE_BUS_SUFFIXES["AzureCloud"]),
     "AzureChinaCloud": CloudEndpoints("AzureChinaCloud", "https://management.chinacloudapi.cn",
-                                      "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn", False),
+                                      "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn", False,
+                                      SERVICE_BUS_SUFFIXES["AzureChinaCloud"]),
     "AzureUSGovernment": CloudEndpoints("AzureUSGovernment", "https://management.usgovcloudapi.net",
                                         "https://login.microsoftonline.us", "https://management.usgovcloudapi.net",
-                                        False),
+                                        False, SERVICE_BUS_SUFFIXES["AzureUSGovernment"]),
 }
 
 
@@ -237,8 +242,10 @@ def parse_cloud_metadata(document: Any, metadata_url: str) -> CloudEndpoints:
     parsed = urlparse(metadata_url)
     # The legacy format omits resourceManager: the metadata is served by the resource manager itself.
     resource_manager = entry.get("resourceManager") or "%s://%s" % (parsed.scheme, parsed.netloc)
+    suffixes = entry.get("suffixes") if isinstance(entry.get("suffixes"), dict) else {}
     return CloudEndpoints(name=entry.get("name") or parsed.netloc, resource_manager=resource_manager.rstrip("/"),
-                          authority=login.rstrip("/"), audience=audiences[0], custom=True)
+                          authority=login.rstrip("/"), audience=audiences[0], custom=True,
+                          service_bus_suffix=suffixes.get("serviceBus") or None)
 
 
 def resolve_cloud(value: str) -> CloudEndpoints:
@@ -260,6 +267,11 @@ def resolve_cloud(value: str) -> CloudEndpoints:
     endpoints = parse_cloud_metadata(document, value)
     remember_discovery(value, body)
     return endpoints
+
+
+def module_cloud(params: Dict[str, Any]) -> CloudEndpoints:
+    """The cloud a module's options name (cloud_environment, after the credential file)."""
+    return resolve_cloud(effective_auth(params)["cloud_environment"])
 
 
 def _credential_file(profile: Optional[str]) -> Dict[str, str]:

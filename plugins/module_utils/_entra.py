@@ -12,7 +12,11 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import jaas_quote
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (
+    jaas_quote,
+    kafka_connection,
+    oauthbearer_scope,
+)
 
 LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
 LOGIN_CALLBACK_HANDLER = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"
@@ -37,11 +41,6 @@ def token_endpoint(authority: str, tenant: str) -> str:
     return "%s/%s/oauth2/v2.0/token" % (authority.rstrip("/"), tenant)
 
 
-def namespace_scope(namespace: str) -> str:
-    """The scope a Kafka client asks Entra ID for: the namespace's host as resource (Event Hubs for Kafka docs)."""
-    return "https://%s.servicebus.windows.net/.default" % namespace
-
-
 def oauthbearer_errors(tenant: Optional[str], client_id: Optional[str], secret: Optional[str], credential: str,
                        authority: Optional[str]) -> list:
     errors = []
@@ -61,28 +60,25 @@ def oauthbearer_errors(tenant: Optional[str], client_id: Optional[str], secret: 
     return errors
 
 
-def oauthbearer_settings(namespace: str, tenant: str, client_id: str, secret: Optional[str] = None,
+def oauthbearer_settings(endpoint: str, tenant: str, client_id: str, secret: Optional[str] = None,
                          credential: str = "client_secret", authority: Optional[str] = None,
                          token_endpoint_url: Optional[str] = None,
                          assertion_file: str = WORKLOAD_IDENTITY_TOKEN_FILE) -> Dict[str, str]:
-    """eventhub_kafka_connection for Entra ID. sasl_jaas_config holds the client secret; everything else is not secret."""
+    """eventhub_kafka_connection for Entra ID, for the namespace endpoint Azure answered (its serviceBusEndpoint).
+    sasl_jaas_config holds the client secret; everything else is not secret."""
     url = token_endpoint_url or token_endpoint(authority or PUBLIC_AUTHORITY, tenant)
-    scope = namespace_scope(namespace)
+    scope = oauthbearer_scope(endpoint)
     options = ["clientId=%s" % jaas_quote(client_id)]
     if credential == "client_secret":
         options.append("clientSecret=%s" % jaas_quote(secret or ""))
     options.append("scope=%s" % jaas_quote(scope))
-    settings = {
-        "bootstrap_servers": "%s.servicebus.windows.net:9093" % namespace,
-        "security_protocol": "SASL_SSL",
-        "sasl_mechanism": "OAUTHBEARER",
-        "sasl_jaas_config": "%s required %s;" % (LOGIN_MODULE, " ".join(options)),
+    extra = {
         "sasl_oauthbearer_token_endpoint_url": url,
         "sasl_oauthbearer_scope": scope,
         "sasl_login_callback_handler_class": LOGIN_CALLBACK_HANDLER,
         "jvm_options": "-D%s=%s" % (ALLOWED_URLS_PROPERTY, url),
     }
     if credential == "workload_identity":
-        settings["sasl_oauthbearer_assertion_file"] = assertion_file
-        settings["jvm_options"] += " -D%s=%s" % (ALLOWED_FILES_PROPERTY, assertion_file)
-    return settings
+        extra["sasl_oauthbearer_assertion_file"] = assertion_file
+        extra["jvm_options"] += " -D%s=%s" % (ALLOWED_FILES_PROPERTY, assertion_file)
+    return kafka_connection(endpoint, "OAUTHBEARER", "%s required %s;" % (LOGIN_MODULE, " ".join(options)), extra)

@@ -22,8 +22,6 @@ NAMESPACE_CREATE_DEFAULTS = {"sku": "Standard", "capacity": 1, "auto_inflate": F
 # Azure answers Long.MaxValue (or -1) as the time retention of a compacted hub: it is not a limit.
 _UNBOUNDED_RETENTION = 10 ** 9
 
-KAFKA_PORT = 9093
-
 
 def _properties(resource: Mapping[str, Any]) -> Mapping[str, Any]:
     return resource.get("properties") or {}
@@ -217,7 +215,7 @@ def namespace_body(state: Mapping[str, Any]) -> Dict[str, Any]:
     }
 
 
-# ---- authorization rules and Kafka settings -------------------------------------------------------
+# ---- authorization rules (their Kafka settings: _kafka_connection.py) --------------------------
 
 def rule_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
     return {"name": resource.get("name"), "rights": sorted(_properties(resource).get("rights") or [])}
@@ -225,49 +223,6 @@ def rule_state_from_api(resource: Mapping[str, Any]) -> Dict[str, Any]:
 
 def rule_body(rights: List[str]) -> Dict[str, Any]:
     return {"properties": {"rights": sorted(set(rights))}}
-
-
-def parse_connection_string(connection_string: str) -> Dict[str, str]:
-    """Split 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=..;...' into its parts."""
-    parts = {}
-    for item in connection_string.split(";"):
-        key, sep, value = item.partition("=")
-        if sep:
-            parts[key.strip()] = value.strip()
-    return parts
-
-
-def kafka_bootstrap(connection_string: str) -> str:
-    endpoint = parse_connection_string(connection_string).get("Endpoint", "")
-    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    if not host:
-        raise ValueError("the connection string has no Endpoint")
-    return "%s:%d" % (host, KAFKA_PORT)
-
-
-def jaas_quote(value: str) -> str:
-    """A JAAS option value in double quotes; Kafka's JAAS parser reads backslash escapes inside them."""
-    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def plain_jaas_config(username: str, password: str) -> str:
-    """The SASL PLAIN login line (sasl.jaas.config), each value escaped once."""
-    return ("org.apache.kafka.common.security.plain.PlainLoginModule required username=%s password=%s;"
-            % (jaas_quote(username), jaas_quote(password)))
-
-
-# Event Hubs takes the literal user name $ConnectionString and the connection string as password.
-EVENTHUB_KAFKA_USERNAME = "$ConnectionString"
-
-
-def kafka_client_settings(connection_string: str) -> Dict[str, str]:
-    """Kafka client settings for Event Hubs (Microsoft's Kafka Connect tutorial)."""
-    return {
-        "bootstrap_servers": kafka_bootstrap(connection_string),
-        "security_protocol": "SASL_SSL",
-        "sasl_mechanism": "PLAIN",
-        "sasl_jaas_config": plain_jaas_config(EVENTHUB_KAFKA_USERNAME, connection_string),
-    }
 
 
 def access_keys_result(keys: Mapping[str, Any]) -> Dict[str, Optional[str]]:

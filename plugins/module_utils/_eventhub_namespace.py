@@ -11,6 +11,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._azure 
     azure_call,
     eventhub_client,
     get_or_none,
+    module_cloud,
     wait_for_poller,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput
@@ -28,6 +29,10 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventh
     namespace_body,
     namespace_spec_from_options,
     namespace_state_from_api,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (
+    PUBLIC_SERVICE_BUS_SUFFIX,
+    service_bus_endpoint,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._poll import (
     Deadline,
@@ -151,13 +156,28 @@ class NamespaceManager:
         desired = self.desired(existing)
         changes = changed_fields(existing, desired, NAMESPACE_FIELDS)
         result: Dict[str, Any] = {"changed": bool(changes), "namespace": existing or {}}
-        if changes:
-            result["namespace"] = self.write(desired) if not self.module.check_mode else dict(existing or {}, **desired)
+        if changes and not self.module.check_mode:
+            result["namespace"] = self.write(desired)
+        elif changes:
+            result["namespace"] = dict(existing or {}, **desired)
+            if existing is None:
+                result["namespace"]["service_bus_endpoint"] = self.predicted_endpoint()
         self.warn_zone_redundancy(result["namespace"])
         if self.module._diff:
             result["diff"] = {"before": comparable(existing, NAMESPACE_FIELDS),
                               "after": comparable(desired, NAMESPACE_FIELDS)}
         return result
+
+    def predicted_endpoint(self) -> str:
+        """The serviceBusEndpoint Azure will give the namespace, from the cloud's host suffix (check mode)."""
+        cloud = module_cloud(self.params)
+        suffix = cloud.service_bus_suffix
+        if not suffix:
+            suffix = PUBLIC_SERVICE_BUS_SUFFIX
+            self.module.warn("the metadata of cloud %s names no Service Bus suffix (suffixes.serviceBus): check mode "
+                             "predicts namespace '%s' under %s; a real run uses the endpoint Azure answers"
+                             % (cloud.name, self.name, suffix))
+        return service_bus_endpoint(self.name, suffix)
 
     def write(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         poller = azure_call(self.client.namespaces.begin_create_or_update, self.group, self.name,

@@ -23,9 +23,12 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventh
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (
     access_keys_result,
-    kafka_client_settings,
     rule_body,
     rule_state_from_api,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (
+    connection_string_endpoint,
+    sas_kafka_connection,
 )
 
 RULE_ARGUMENT_SPEC: Dict[str, Any] = {
@@ -50,6 +53,8 @@ class AuthorizationRuleManager:
         self.group = self.params["resource_group"]
         self.hub = self.params["eventhub_name"]
         self.client: Any = None
+        # the namespace's serviceBusEndpoint when the caller read it; else the connection string's Endpoint
+        self.service_bus_endpoint: Optional[str] = None
 
     @property
     def scope_args(self) -> List[str]:
@@ -141,7 +146,9 @@ class AuthorizationRuleManager:
         keys = access_keys_result(access_keys)
         returned: Dict[str, Any] = {"keys": keys}
         if not self.hub and keys["primary_connection_string"]:
-            returned["kafka"] = kafka_client_settings(keys["primary_connection_string"])
+            connection_string = keys["primary_connection_string"]
+            endpoint = self.service_bus_endpoint or connection_string_endpoint(connection_string)
+            returned["kafka"] = sas_kafka_connection(endpoint, connection_string)
         return returned
 
     def absent(self, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:

@@ -362,6 +362,8 @@ kafka:
   description:
     - Kafka client settings built on the rule's primary connection string (C(bootstrap_servers),
       C(security_protocol), C(sasl_mechanism), C(sasl_jaas_config)). Secret.
+    - C(bootstrap_servers) is the host of the namespace's C(service_bus_endpoint), as Azure answers it, and port 9093,
+      so it holds in every cloud.
   returned: when O(authorization_rule.return_keys=true) and the rule exists
   type: dict
   sample: {bootstrap_servers: contoso-connect-ehns.servicebus.windows.net:9093, security_protocol: SASL_SSL,
@@ -604,6 +606,8 @@ class EventHubManager:
                 diff["before"][key] = comparable(namespace, NAMESPACE_FIELDS)
                 diff["after"][key] = comparable(target, NAMESPACE_FIELDS)
         writes = [plan for plan in plans if changed_fields(plan[1], plan[2], HUB_FIELDS)]
+        if self.rule_part:
+            self.rule_part.service_bus_endpoint = (result["namespace"] or {}).get("service_bus_endpoint")
         with ThreadPoolExecutor(max_workers=1) as pool:
             # the rule (and its keys) in parallel with the hubs: neither depends on the other
             rule_write = pool.submit(self.rule_part.present, rule_before, len(rules)) if self.rule_part else None

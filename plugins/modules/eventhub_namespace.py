@@ -201,7 +201,10 @@ namespace:
       type: bool
       sample: true
     service_bus_endpoint:
-      description: The namespace's endpoint.
+      description:
+        - The namespace's endpoint, as Azure answers it; its host with port 9093 is the Kafka bootstrap server.
+        - In check mode, for a namespace that does not exist yet, the endpoint Azure will give it in the cloud that
+          O(cloud_environment) names.
       type: str
       sample: https://contoso-connect-ehns.servicebus.windows.net:443/
     provisioning_state:

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "output" / "collections"))
 
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (  # noqa: E402
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (  # noqa: E402
     EVENTHUB_KAFKA_USERNAME,
     plain_jaas_config,
 )

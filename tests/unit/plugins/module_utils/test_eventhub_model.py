@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Option-to-body mapping, normalization of ARM JSON, comparison and the Kafka settings."""
+"""Option-to-body mapping, normalization of ARM JSON and comparison (Kafka settings: test_kafka_connection.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
-
-import pytest
 
 # `make setup` links the checkout as ansible_collections/streamops/eventhub_connect here
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), *[".."] * 3, "output", "collections"))
@@ -80,32 +78,6 @@ def test_namespace_from_api_and_auto_inflate_off_zeroes_maximum() -> None:
     off = model.merge_namespace("ns1", state, {"auto_inflate": False})
     assert off["maximum_throughput_units"] == 0
     assert "maximumThroughputUnits" not in model.namespace_body(off)["properties"]
-
-
-def test_kafka_settings_from_connection_string() -> None:
-    settings = model.kafka_client_settings(CONNECTION)
-    assert settings == {
-        "bootstrap_servers": "ns1.servicebus.windows.net:9093",
-        "security_protocol": "SASL_SSL",
-        "sasl_mechanism": "PLAIN",
-        "sasl_jaas_config": 'org.apache.kafka.common.security.plain.PlainLoginModule required '
-                            'username="$ConnectionString" password="%s";' % CONNECTION,
-    }
-
-
-def test_jaas_line_escapes_backslashes_and_quotes_once() -> None:
-    line = model.plain_jaas_config('us"er', 'pa\\ss"word\\"')
-    assert line == ('org.apache.kafka.common.security.plain.PlainLoginModule required '
-                    'username="us\\"er" password="pa\\\\ss\\"word\\\\\\"";')
-    assert model.jaas_quote("plain") == '"plain"'
-    quoted = model.kafka_client_settings("Endpoint=sb://ns1.servicebus.windows.net/;SharedAccessKey=a\\b\"c")
-    assert quoted["sasl_jaas_config"].endswith('password="Endpoint=sb://ns1.servicebus.windows.net/;'
-                                               'SharedAccessKey=a\\\\b\\"c";')
-
-
-def test_connection_string_without_endpoint_is_refused() -> None:
-    with pytest.raises(ValueError):
-        model.kafka_bootstrap("SharedAccessKeyName=kc;SharedAccessKey=abc")
 
 
 def test_rules_and_keys() -> None:
