@@ -21,7 +21,15 @@ TESTBED_ENV := $(TESTBED_STATE)/testbed.env
 LOAD_TESTBED_ENV := while IFS= read -r line; do [ -z "$$line" ] || export "$$line"; done < $(TESTBED_ENV)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
-.PHONY: help setup docs changelog-lint changelog-release lint sanity ansible-lint unit integration-arm test-fast test \
+# Downloads the testbed caches (as tests/testbed/kube.py and kafka.py do), outside the checkout.
+TESTBED_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/streamops-testbed
+# promtool checks and unit-tests the alerting rules; prometheus is for the testbed. Both come from
+# Debian's prometheus package, unpacked into the cache, never installed; a promtool on PATH wins.
+PROMETHEUS_DIR := $(TESTBED_CACHE)/prometheus
+PROMTOOL := $(or $(shell command -v promtool),$(PROMETHEUS_DIR)/bin/promtool)
+ALERTS_DIR := extensions/observability/prometheus
+
+.PHONY: help setup docs changelog-lint changelog-release lint sanity ansible-lint unit alerts-test prometheus integration-arm test-fast test \
         testbed-up testbed-down testbed-status test-testbed molecule demo bench bench-faults clean
 
 help: ## List the targets
@@ -66,13 +74,38 @@ ansible-lint: setup ## ansible-lint, production profile
 
 PYTEST := $(BIN)/pytest -p no:cacheprovider -rs
 
-unit: setup ## Unit tests (pure logic, local fakes of HTTP only)
-	$(PYTEST) tests/unit tests/testbed/unit
+unit: setup $(PROMTOOL) ## Unit tests (pure logic, local fakes of HTTP only)
+	PROMTOOL=$(PROMTOOL) $(PYTEST) tests/unit tests/testbed/unit
+
+alerts-test: $(PROMTOOL) ## promtool check rules and test rules on the shipped Prometheus alerts
+	$(PROMTOOL) check rules $(ALERTS_DIR)/alerts.yml
+	cd $(ALERTS_DIR) && $(PROMTOOL) test rules tests/*_test.yml
+
+prometheus: $(PROMETHEUS_DIR)/bin/promtool ## Fetch Debian's prometheus package into the testbed cache (promtool, prometheus)
+
+# apt-get download needs no root, but fresh package lists do: update only when the download fails.
+# Unpacked into a scratch dir beside the cache and renamed, so an interrupted fetch never looks complete.
+$(PROMETHEUS_DIR)/bin/promtool $(PROMETHEUS_DIR)/bin/prometheus &:
+	@command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "promtool is missing: put \
+	  Prometheus' promtool on PATH, or run make prometheus on Debian or Ubuntu (it unpacks their prometheus package)" >&2; exit 1; }
+	mkdir -p $(dir $(PROMETHEUS_DIR))
+	scratch=$$(mktemp -d $(PROMETHEUS_DIR).XXXXXX); trap 'rm -rf "$$scratch"' EXIT; chmod 755 "$$scratch"; \
+	  ( cd "$$scratch" && { apt-get download prometheus 2>/dev/null \
+	      || { echo "apt-get download failed; updating the package lists (needs root)"; apt-get update -qq \
+	           && apt-get download prometheus; }; } ) \
+	    || { echo "could not download Debian's prometheus package; put promtool on PATH instead" >&2; exit 1; }; \
+	  dpkg-deb -x "$$scratch"/prometheus_*.deb "$$scratch/root"; \
+	  mkdir "$$scratch/out" "$$scratch/out/bin"; \
+	  mv "$$scratch/root/usr/bin/prometheus" "$$scratch/root/usr/bin/promtool" "$$scratch/out/bin/"; \
+	  dpkg-deb -f "$$scratch"/prometheus_*.deb Version > "$$scratch/out/VERSION"; \
+	  "$$scratch/out/bin/promtool" --version >/dev/null; \
+	  rm -rf $(PROMETHEUS_DIR); mv "$$scratch/out" $(PROMETHEUS_DIR)
+	@echo "prometheus $$(cat $(PROMETHEUS_DIR)/VERSION) unpacked into $(PROMETHEUS_DIR)"
 
 integration-arm: setup ## Modules run by ansible-playbook against the ARM test double, and the double's own tests
 	$(PYTEST) -m "not testbed" tests/integration tests/testbed/test_arm_double.py
 
-test-fast: lint unit integration-arm ## Sanity, lint, unit and ARM-double tests (no testbed needed)
+test-fast: lint unit alerts-test integration-arm ## Sanity, lint, unit and ARM-double tests (no testbed needed)
 
 testbed-up: setup ## Build (cached) and start the local testbed; writes $(TESTBED_ENV)
 	$(BIN)/python tests/testbed/testbed.py up
@@ -90,7 +123,7 @@ test-testbed: testbed-up ## Tests of the testbed itself and integration tests th
 molecule: testbed-up ## Molecule scenarios against the testbed
 	$(LOAD_TESTBED_ENV); $(BIN)/molecule test --all
 
-test: test-fast ## Everything: sanity, lint, unit, ARM double, testbed, integration, molecule
+test: test-fast alerts-test ## Everything: sanity, lint, unit, ARM double, testbed, integration, molecule
 	$(MAKE) test-testbed
 	$(MAKE) molecule
 

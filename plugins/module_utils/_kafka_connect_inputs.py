@@ -311,6 +311,43 @@ def _run_as_user(values: Values) -> List[str]:
                     high=INT32_MAX)(values)
 
 
+def _metrics_port(values: Values) -> List[str]:
+    errors = at_least("kafka_connect_metrics_port", 1, high=65535)(values)
+    port = _int(values.get("kafka_connect_metrics_port"))
+    if not errors and _bool(values.get("kafka_connect_metrics_enabled")) and port == _int(values.get("kafka_connect_port")):
+        errors.append("kafka_connect_metrics_port=%d is the REST port kafka_connect_port; the exporter needs a port of its "
+                      "own." % port)
+    return errors
+
+
+def _metrics_agent_path(values: Values) -> List[str]:
+    if not _bool(values.get("kafka_connect_metrics_enabled")):
+        return []
+    value = values.get("kafka_connect_metrics_agent_path")
+    # the agent's argument is path=port:rules, so '=' would end the path early
+    if isinstance(value, str) and re.fullmatch(r"/[^\s=]+\.jar", value):
+        return []
+    return ["kafka_connect_metrics_enabled needs kafka_connect_metrics_agent_path=%s to be the absolute path of the "
+            "JMX exporter agent jar in the image (such as /opt/jmx-exporter/jmx_prometheus_javaagent.jar), without "
+            "spaces or '='." % _show(value)]
+
+
+def _metrics_from(values: Values) -> List[str]:
+    if (not _bool(values.get("kafka_connect_metrics_enabled")) or not _bool(values.get("kafka_connect_network_policy"))
+            or values.get("kafka_connect_metrics_from")):
+        return []
+    return ["kafka_connect_network_policy with kafka_connect_metrics_enabled needs kafka_connect_metrics_from, the peers "
+            "that scrape the metrics port (such as a namespaceSelector of the Prometheus namespace): a NetworkPolicy "
+            "rule without peers would admit every source. Nothing was applied."]
+
+
+def _pod_monitor(values: Values) -> List[str]:
+    if not _bool(values.get("kafka_connect_metrics_pod_monitor")) or _bool(values.get("kafka_connect_metrics_enabled")):
+        return []
+    return ["kafka_connect_metrics_pod_monitor needs kafka_connect_metrics_enabled: without the exporter the PodMonitor "
+            "would scrape a port nobody serves."]
+
+
 RULES: Dict[str, Rule] = {
     "kafka_connect_name": named("kafka_connect_name", DNS1035_LABEL, 63, LABEL_1035, optional_value=False),
     "kafka_connect_namespace": named("kafka_connect_namespace", DNS1123_LABEL, 63, LABEL_1123, optional_value=False),
@@ -352,6 +389,10 @@ RULES: Dict[str, Rule] = {
     "kafka_connect_config_storage_topic": _topic("kafka_connect_config_storage_topic"),
     "kafka_connect_offset_storage_topic": _topic("kafka_connect_offset_storage_topic"),
     "kafka_connect_status_storage_topic": _topic("kafka_connect_status_storage_topic"),
+    "kafka_connect_metrics_port": _metrics_port,
+    "kafka_connect_metrics_agent_path": _metrics_agent_path,
+    "kafka_connect_metrics_from": _metrics_from,
+    "kafka_connect_metrics_pod_monitor": _pod_monitor,
 }
 
 # Options whose type and choices (argument_specs) are their whole rule, or whose rule lives under another option.
@@ -384,6 +425,8 @@ NO_RULE: Dict[str, str] = {
     "kafka_connect_k8s_auth": "kubernetes.core's connection options, checked by the client",
     "kafka_connect_wait": "a bool; checked with kafka_connect_network_policy",
     "kafka_connect_wait_deferred": "a bool",
+    "kafka_connect_metrics_enabled": "a bool; its rules are those of the metrics options it needs",
+    "kafka_connect_metrics_pod_monitor_labels": "a dict of labels, passed as given",
 }
 
 

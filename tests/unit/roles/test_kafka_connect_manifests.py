@@ -45,6 +45,14 @@ ENTRA_CONNECTION = {"bootstrap_servers": "ns.servicebus.windows.net:9093", "secu
                         "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
                     "jvm_options": "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + TOKEN_URL}
 
+AGENT = "/opt/jmx-exporter/jmx_prometheus_javaagent.jar"
+SCRAPERS = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}]
+METRICS = {"kafka_connect_metrics_enabled": True, "kafka_connect_metrics_agent_path": AGENT,
+           "kafka_connect_metrics_from": SCRAPERS, "kafka_connect_metrics_pod_monitor": True,
+           "kafka_connect_metrics_pod_monitor_labels": {"release": "prometheus"}}
+RULES_FILE = REPO / "roles" / "kafka_connect" / "files" / "kafka-connect-metrics.yml"
+
 RENDER_CASES: Dict[str, Dict[str, Any]] = {
     "file": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_bootstrap_servers": "ignored:9093",
              "kafka_connect_connect_topics": {"config": "c-cfg", "offsets": "c-off", "status": "c-st"},
@@ -77,6 +85,14 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
     "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                               "kafka_connect_image_convention": "confluent",
                               "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
+    "metrics": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect__schedulable_nodes": ["n1"],
+                "kafka_connect_network_policy": True,
+                "kafka_connect_network_policy_api_server_from": [{"ipBlock": {"cidr": "10.224.0.0/16"}}], **METRICS},
+    "metrics-entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION, **METRICS,
+                      "kafka_connect_metrics_port": 9558, "kafka_connect_metrics_pod_monitor": False},
+    # every metrics option but the switch: the render must be one-replica-one-node's
+    "metrics-off": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect__schedulable_nodes": ["n1"],
+                    **METRICS, "kafka_connect_metrics_enabled": False},
 }
 
 BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
@@ -122,6 +138,12 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                                    "kafka_connect_pre_stop_sleep_seconds=90 must be shorter than"),
     "negative rebalance delay": ({"kafka_connect_scheduled_rebalance_max_delay_ms": -1},
                                  "kafka_connect_scheduled_rebalance_max_delay_ms=-1"),
+    "metrics without the agent's path": ({"kafka_connect_metrics_enabled": True},
+                                         "kafka_connect_metrics_enabled needs kafka_connect_metrics_agent_path=null"),
+    "metrics behind a policy without scrapers": ({"kafka_connect_metrics_enabled": True, "kafka_connect_network_policy": True,
+                                                  "kafka_connect_metrics_agent_path": AGENT,
+                                                  "kafka_connect_network_policy_api_server_from": [{"ipBlock": {}}]},
+                                                 "needs kafka_connect_metrics_from"),
     "OAUTHBEARER without a token endpoint": ({"kafka_connect_kafka_connection": dict(
         ENTRA_CONNECTION, sasl_oauthbearer_token_endpoint_url="")}, "needs sasl_oauthbearer_token_endpoint_url"),
 }
@@ -467,3 +489,57 @@ def test_a_statefulset_worker_advertises_its_stable_dns_name(rendered, case, var
     assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
     assert headless["spec"]["selector"] == workload["spec"]["selector"]["matchLabels"]
     assert [o["kind"] for o in rendered[case]["absent"]][0] == "Deployment"
+
+
+def configmap(case: Dict[str, Any], name: str) -> Dict[str, Any]:
+    found = [o for o in objects(case, "ConfigMap") if o["metadata"]["name"] == name]
+    assert len(found) == 1, [o["metadata"]["name"] for o in objects(case, "ConfigMap")]
+    return found[0]
+
+
+def test_metrics_off_renders_exactly_what_the_role_rendered_without_them(rendered):
+    assert rendered["metrics-off"] == rendered["one-replica-one-node"]
+    assert not objects(rendered["one-replica-one-node"], "PodMonitor")
+    assert "KAFKA_OPTS" not in one(rendered["one-replica-one-node"], "ConfigMap")["data"]
+
+
+def test_metrics_load_the_exporter_agent_with_the_shipped_rules(rendered):
+    case = rendered["metrics"]
+    assert configmap(case, "kafka-connect-metrics")["data"] == {
+        "kafka-connect-metrics.yml": RULES_FILE.read_text(encoding="utf-8")}
+    worker = configmap(case, "kafka-connect-config")
+    assert worker["data"]["KAFKA_OPTS"] == "-javaagent:%s=9404:/opt/kafka/metrics-config/kafka-connect-metrics.yml" % AGENT
+    assert "kafka-connect-metrics.yml" not in worker["data"]  # envFrom would make the rules an environment variable
+    pod = one(case, "Deployment")["spec"]["template"]
+    assert {"name": "metrics", "containerPort": 9404, "protocol": "TCP"} in container(case)["ports"]
+    assert {"name": "metrics-config", "mountPath": "/opt/kafka/metrics-config", "readOnly": True} in container(case)["volumeMounts"]
+    assert {"name": "metrics-config", "configMap": {"name": "kafka-connect-metrics"}} in pod["spec"]["volumes"]
+    assert "checksum/metrics" in pod["metadata"]["annotations"]
+    ports = one(case, "Service")["spec"]["ports"]
+    assert ports == [{"name": "rest", "protocol": "TCP", "port": 8083, "targetPort": "rest"},
+                     {"name": "metrics", "protocol": "TCP", "port": 9404, "targetPort": "metrics"}]
+    # the ConfigMap comes before the workload that mounts it
+    kinds = [(o["kind"], o["metadata"]["name"]) for o in case["objects"]]
+    assert kinds.index(("ConfigMap", "kafka-connect-metrics")) < kinds.index(("Deployment", "kafka-connect"))
+
+
+def test_only_the_listed_peers_may_scrape_and_the_rest_port_keeps_its_rule(rendered):
+    ingress = one(rendered["metrics"], "NetworkPolicy")["spec"]["ingress"]
+    assert ingress[0] == one(rendered["network-policy"], "NetworkPolicy")["spec"]["ingress"][0]
+    assert ingress[1:] == [{"from": SCRAPERS, "ports": [{"protocol": "TCP", "port": 9404}]}]
+
+
+def test_the_pod_monitor_scrapes_the_workers_metrics_port(rendered):
+    monitor = one(rendered["metrics"], "PodMonitor")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["spec"]["selector"]["matchLabels"] == one(rendered["metrics"], "Deployment")["spec"]["selector"]["matchLabels"]
+    assert monitor["spec"]["podMetricsEndpoints"] == [{"port": "metrics", "path": "/metrics"}]
+    assert not objects(rendered["metrics-entra"], "PodMonitor")
+
+
+def test_the_agent_joins_the_jvm_options_the_connection_needs(rendered):
+    opts = configmap(rendered["metrics-entra"], "kafka-connect-config")["data"]["KAFKA_OPTS"]
+    assert opts == ("-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=%s -javaagent:%s=9558:"
+                    "/opt/kafka/metrics-config/kafka-connect-metrics.yml" % (TOKEN_URL, AGENT))
+    assert {"name": "metrics", "containerPort": 9558, "protocol": "TCP"} in container(rendered["metrics-entra"])["ports"]

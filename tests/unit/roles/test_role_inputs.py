@@ -49,6 +49,7 @@ ENTRA = {"eventhub_kafka_auth": "entra", "eventhub_entra_tenant_id": GUID, "even
          "eventhub_entra_client_secret": SECRET, "eventhub_entra_object_id": GUID}
 EVENTHUB_BASE = dict(defaults("eventhub"), eventhub_namespace_name="contoso-ehns", eventhub_resource_group="rg")
 
+METRICS = {"kafka_connect_metrics_enabled": True, "kafka_connect_metrics_agent_path": "/opt/jmx/jmx_prometheus_javaagent.jar"}
 OAUTH = {"bootstrap_servers": "ns.servicebus.windows.net:9093", "sasl_mechanism": "OAUTHBEARER",
          "sasl_jaas_config": "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientSecret=\"%s\";"
                              % SECRET,
@@ -184,6 +185,21 @@ KAFKA_CONNECT_CASES: Dict[str, Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]
                                            [{"kafka_connect_offset_storage_topic": "a b"}]),
     "kafka_connect_status_storage_topic": ([{"kafka_connect_status_storage_topic": "s_1"}],
                                            [{"kafka_connect_status_storage_topic": "a:b"}]),
+    "kafka_connect_metrics_port": (
+        bounds("kafka_connect_metrics_port", 1, 65535)[0] + [dict(METRICS, kafka_connect_metrics_port=9405)],
+        bounds("kafka_connect_metrics_port", 1, 65535)[1] + [dict(METRICS, kafka_connect_metrics_port=8083)]),
+    "kafka_connect_metrics_agent_path": (
+        [METRICS, {"kafka_connect_metrics_agent_path": None}, {"kafka_connect_metrics_agent_path": "relative.jar"}],
+        [dict(METRICS, kafka_connect_metrics_agent_path=v)
+         for v in (None, "", "agent.jar", "/opt/a b.jar", "/opt/a=b.jar", "/opt/agent", "/opt/agent.jar\n")]),
+    "kafka_connect_metrics_from": (
+        [dict(METRICS, kafka_connect_network_policy=True, kafka_connect_network_policy_api_server_from=[{"ipBlock": {}}],
+              kafka_connect_metrics_from=[{"namespaceSelector": {}}]),
+         {"kafka_connect_network_policy": True, "kafka_connect_wait": False}],
+        [dict(METRICS, kafka_connect_network_policy=True, kafka_connect_network_policy_api_server_from=[{"ipBlock": {}}])]),
+    "kafka_connect_metrics_pod_monitor": (
+        [dict(METRICS, kafka_connect_metrics_pod_monitor=True), {"kafka_connect_metrics_pod_monitor": False}],
+        [{"kafka_connect_metrics_pod_monitor": True}]),
 }
 
 EVENTHUB_CASES: Dict[str, Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]] = {
