@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""connect_connector_offsets and connect_connector_offsets_info against the fake Connect REST server.
+"""connect_connector_offsets, its _info module, and starting offsets at creation, against the fake Connect REST server.
 
 The fake of test_connect_connector.py keeps offsets as KIP-875 does: readable at any time, writable only
 while the connector is STOPPED and has no tasks left, refused otherwise with Connect's own 400, and kept
@@ -28,8 +28,10 @@ from test_connect_connector import (  # noqa: E402,F401  pylint: disable=unused-
 )
 
 from ansible_collections.streamops.eventhub_connect.plugins.modules import (  # noqa: E402
+    connect_connector,
     connect_connector_offsets,
     connect_connector_offsets_info,
+    connect_connectors,
 )
 
 FILE = "/tmp/input.txt"
@@ -340,4 +342,85 @@ def test_the_workers_refusal_is_passed_through(connect):
 def test_present_needs_offsets(connect):
     result = offsets(connect)
     assert result["failed"] is True and "state=present needs offsets" in result["msg"]
+    assert connect.requests == []
+
+
+# --- starting offsets, at creation ---------------------------------------------------------------------
+
+def create(connect: FakeConnect, check: bool = False, **args) -> dict:
+    return run(connect_connector, dict({"url": connect.url, "name": "lines", "timeout": 5, "config": SOURCE_CONFIG},
+                                       **args), check=check)
+
+
+@pytest.mark.parametrize("state, calls, final", [
+    ("running", ["PUT /connectors/lines/resume"], "RUNNING"),
+    ("present", ["PUT /connectors/lines/resume"], "RUNNING"),
+    ("paused", ["PUT /connectors/lines/pause"], "PAUSED"),
+    ("stopped", [], "STOPPED"),
+])
+def test_a_new_connector_starts_at_its_offsets(connect, state, calls, final):
+    result = create(connect, state=state, offsets=at("512"))
+    assert result["changed"] is True
+    assert result["operations"] == ["POST /connectors", "PATCH " + PATH] + calls
+    assert connect.writes() == result["operations"]
+    assert connect.requests[connect.requests.index("POST /connectors") + 1] == "PATCH " + PATH  # before any start
+    assert connect.offsets("lines") == at(512)
+    assert connect.connectors["lines"]["state"] == final
+    # created once: an existing connector keeps the offsets it has
+    connect.connectors["lines"]["offsets"].clear()
+    assert create(connect, state=state, offsets=at(512))["changed"] is False
+    assert connect.offsets("lines") == []
+
+
+def test_check_mode_lists_the_creation_and_writes_nothing(connect):
+    result = create(connect, offsets=at(0), check=True)
+    assert result["operations"] == ["POST /connectors", "PATCH " + PATH, "PUT /connectors/lines/resume"]
+    assert connect.writes() == [] and connect.connectors == {}
+
+
+def test_a_new_connector_whose_offsets_are_refused_is_deleted_again(connect):
+    connect.failures["PATCH offsets"] = (500, {"error_code": 500, "message": "broker gone"})
+    result = create(connect, offsets=at(0))
+    assert result["failed"] is True
+    assert result["msg"] == ("connector lines was created STOPPED for its starting offsets, but writing them failed: "
+                             "PATCH /connectors/lines/offsets answered HTTP 500: broker gone; it was deleted again, so the "
+                             "next run creates it whole")
+    assert connect.writes() == ["POST /connectors", "PATCH " + PATH, "DELETE /connectors/lines"]
+    assert connect.connectors == {}
+    # the next run does
+    assert create(connect, offsets=at(0))["changed"] is True
+    assert connect.offsets("lines") == at(0) and connect.connectors["lines"]["state"] == "RUNNING"
+
+
+def test_starting_offsets_are_checked_before_any_request(connect):
+    result = create(connect, offsets=at("abc"))
+    assert result["failed"] is True
+    assert "offsets[0].offset.position is 'abc'" in result["msg"]
+    result = create(connect, offsets=at(0), config=None, state="running")
+    assert result["failed"] is True and "they need config" in result["msg"]
+    assert connect.requests == []
+
+
+def test_the_list_module_creates_with_offsets_the_same_way(connect):
+    connect.add("old", SOURCE_CONFIG)
+    entries = [{"name": "lines", "config": SOURCE_CONFIG, "offsets": at(64)},
+               {"name": "quiet", "config": SOURCE_CONFIG, "state": "paused", "offsets": at(8)},
+               {"name": "old", "config": SOURCE_CONFIG, "offsets": at(99)}]
+    result = run(connect_connectors, {"url": connect.url, "connectors": entries, "timeout": 5})
+    assert [entry["operations"] for entry in result["connectors"]] == [
+        ["POST /connectors", "PATCH " + PATH, "PUT /connectors/lines/resume"],
+        ["POST /connectors", "PATCH /connectors/quiet/offsets", "PUT /connectors/quiet/pause"],
+        [],  # exists: its offsets are its own
+    ]
+    assert connect.offsets("lines") == at(64) and connect.offsets("quiet") == at(8) and connect.offsets("old") == []
+    assert connect.connectors["quiet"]["state"] == "PAUSED"
+
+
+def test_the_list_module_refuses_bad_starting_offsets_before_any_request(connect):
+    entries = [{"name": "lines", "config": SOURCE_CONFIG, "offsets": [{"partition": {"file": FILE}, "offset": {"position": 1}}]},
+               {"name": "gone", "state": "absent", "offsets": at(1)}]
+    result = run(connect_connectors, {"url": connect.url, "connectors": entries, "timeout": 5})
+    assert result["failed"] is True
+    assert "connectors[0].offsets[0].partition has the keys file; FileStreamSource expects exactly filename" in result["msg"]
+    assert "connectors[1].offsets: starting offsets are written when the connector is created" in result["msg"]
     assert connect.requests == []
