@@ -99,13 +99,15 @@ def write_when_stopped(client: Any, method: str, name: str, body: Any, timeout: 
     """PATCH or DELETE .../offsets, repeated while Connect still counts the tasks of a connector just stopped."""
     path = offsets_path(name)
     seen = {}  # type: Dict[str, ConnectResponse]
+    deadline = Deadline(timeout)
 
     def attempt(request_timeout: float) -> bool:
-        seen["response"] = request_retrying(client, method, path, body, timeout=max(request_timeout, 1.0))
+        # rebalances (409) are waited through inside, within what is left of the same deadline
+        seen["response"] = request_retrying(client, method, path, body, timeout=max(deadline.remaining(), 1.0))
         return not is_not_stopped(seen["response"])
 
     try:
-        poll_until(attempt, Deadline(timeout), backoff_delays(0.25, 2.0), client.request_timeout)
+        poll_until(attempt, deadline, backoff_delays(0.25, 2.0), client.request_timeout)
     except DeadlineExceeded:
         if "response" not in seen:
             raise ConnectError("{0} {1}: no answer within {2:g} s".format(method, path, timeout))
@@ -125,13 +127,14 @@ def read_status(client: Any, name: str, timeout: float) -> Optional[Dict[str, An
 def wait_for_status(client: Any, name: str, done: Callable[[Optional[Dict[str, Any]]], bool], timeout: float,
                     what: str) -> Optional[Dict[str, Any]]:
     seen = {}  # type: Dict[str, Any]
+    deadline = Deadline(timeout)
 
     def attempt(request_timeout: float) -> bool:
-        seen["status"] = read_status(client, name, timeout)
+        seen["status"] = read_status(client, name, max(deadline.remaining(), 1.0))
         return done(seen["status"])
 
     try:
-        poll_until(attempt, Deadline(timeout), backoff_delays(0.25, 2.0), client.request_timeout)
+        poll_until(attempt, deadline, backoff_delays(0.25, 2.0), client.request_timeout)
     except DeadlineExceeded:
         raise ConnectError("connector {0} did not {1} within {2:g} s; last status: {3}".format(
             name, what, timeout, seen.get("status")))
