@@ -141,6 +141,9 @@ def starting_offsets_errors(entry: Mapping, where: str) -> List[str]:
         return ["{0}.offsets: starting offsets are written when the connector is created; state absent deletes it".format(where)]
     errors = offsets_shape_errors(offsets, where + ".offsets")
     config = entry.get("config")
+    if config is None:
+        errors.append("{0}.offsets: starting offsets are written when the connector is created, which needs its config"
+                      .format(where))
     if errors or not isinstance(config, Mapping) or not config.get("connector.class"):
         return errors
     connector_class = str(config["connector.class"])

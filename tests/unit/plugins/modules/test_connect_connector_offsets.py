@@ -418,9 +418,12 @@ def test_the_list_module_creates_with_offsets_the_same_way(connect):
 
 def test_the_list_module_refuses_bad_starting_offsets_before_any_request(connect):
     entries = [{"name": "lines", "config": SOURCE_CONFIG, "offsets": [{"partition": {"file": FILE}, "offset": {"position": 1}}]},
-               {"name": "gone", "state": "absent", "offsets": at(1)}]
+               {"name": "gone", "state": "absent", "offsets": at(1)},
+               {"name": "bare", "state": "paused", "offsets": at(1)}]
     result = run(connect_connectors, {"url": connect.url, "connectors": entries, "timeout": 5})
     assert result["failed"] is True
     assert "connectors[0].offsets[0].partition has the keys file; FileStreamSource expects exactly filename" in result["msg"]
     assert "connectors[1].offsets: starting offsets are written when the connector is created" in result["msg"]
+    assert "connectors[2].offsets: starting offsets are written when the connector is created, which needs its config" \
+        in result["msg"]
     assert connect.requests == []
