@@ -22,8 +22,8 @@ description:
     (V(PUT .../stop), waited for until C(STOPPED) without tasks), its offsets are written, and it is resumed or
     paused again, also when the write fails. A connector that was C(STOPPED) stays so.
   - Compares before it writes, for the partitions O(offsets) names only, so a second run changes nothing.
-    Numbers compare as numbers (V(5) is V(5.0)); for the classes below a whole number given as a string
-    (what templating often makes) is sent as a number.
+    Numbers compare as numbers (V(5) is V(5.0)); for the classes whose offsets are known (see O(offsets)) a
+    whole number given as a string (what templating often makes) is sent as a number.
 author:
   - streamops platform team (@streamops)
 extends_documentation_fragment:
