@@ -86,8 +86,11 @@ def read_connector_offsets(client: Any, name: str, timeout: float) -> ConnectorO
     info = response.json() or {}
     state = run_state(read_status(client, name, timeout))
     offsets = read_offsets(client, name, timeout)
-    if offsets is None:  # deleted between the reads
-        raise missing
+    if offsets is None:
+        if call_checked(client, "GET", connector_path(name), None, timeout, ok=(200, 404)).status == 404:
+            raise missing  # deleted between the reads
+        raise ConnectError("{0} answers GET {1} with 404 although the connector exists: reading offsets needs Kafka "
+                           "Connect 3.5 or later (KIP-875)".format(client.describe(), offsets_path(name)))
     return ConnectorOffsets(info if isinstance(info, dict) else {}, state, offsets)
 
 

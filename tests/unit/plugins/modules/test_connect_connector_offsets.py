@@ -76,6 +76,15 @@ def test_info_of_a_missing_connector_is_named(connect):
     assert result["msg"] == "connector 'gone' does not exist on {0}".format(connect.url)
 
 
+def test_a_worker_without_the_offsets_endpoint_is_named(connect):
+    source(connect)
+    connect.failures["GET offsets"] = (404, {"error_code": 404, "message": "HTTP 404 Not Found"})
+    result = run(connect_connector_offsets_info, {"url": connect.url, "name": "lines"})
+    assert result["failed"] is True
+    assert result["msg"] == ("{0} answers GET {1} with 404 although the connector exists: reading offsets needs Kafka "
+                             "Connect 3.5 or later (KIP-875)".format(connect.url, PATH))
+
+
 def test_absent_takes_no_offsets(connect):
     source(connect)
     result = offsets(connect, state="absent", offsets=LINES)
