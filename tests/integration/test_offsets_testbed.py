@@ -145,7 +145,7 @@ def result(document: Dict[str, Any], name: str) -> Dict[str, Any]:
 
 
 def test_a_file_source_moved_by_its_offsets(testbed: LiveTestbed, connect_namespace: str, topic: str,
-                                           tmp_path: Path) -> None:
+                                            tmp_path: Path) -> None:
     namespace = connect_namespace
     # the workers run as root on this machine and read this path as it is
     source = tmp_path / "input.txt"
