@@ -19,11 +19,15 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     connector_config_errors,
     normalize_config,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_offset_rules import (
+    check_connector_offsets,
+    offsets_shape_errors,
+)
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput
 
 STATES = ("present", "running", "paused", "stopped", "absent")
-ENTRY_KEYS = ("name", "config", "state", "restart_failed", "allow_literal_secrets", "topics", "topic_partitions",
-              "topic_retention_hours")
+ENTRY_KEYS = ("name", "config", "state", "restart_failed", "allow_literal_secrets", "offsets", "topics",
+              "topic_partitions", "topic_retention_hours")
 DEBEZIUM_PACKAGE = "io.debezium.connector."
 # Debezium's source connectors by the alias Connect resolves (the class name without package and "Connector").
 DEBEZIUM_SOURCE_KINDS = ("Postgres", "MySql", "MariaDb", "SqlServer", "Oracle", "MongoDb", "Db2", "Informix",
@@ -124,6 +128,29 @@ def _entry_errors(index: int, entry: Any, field: str) -> List[str]:
             allow = entry.get("allow_literal_secrets")
             allow_literal = _is_bool(allow) and boolean(allow, strict=False)
             errors.extend(connector_config_errors(entry["name"], normalized, allow_literal, where + ".config"))
+    errors.extend(starting_offsets_errors(entry, where))
+    return errors
+
+
+def starting_offsets_errors(entry: Mapping, where: str) -> List[str]:
+    """What is wrong with an entry's starting offsets: their shape, then what its connector class reads."""
+    offsets = entry.get("offsets")
+    if offsets is None:
+        return []
+    if (entry.get("state") or "running") == "absent":
+        return ["{0}.offsets: starting offsets are written when the connector is created; state absent deletes it".format(where)]
+    errors = offsets_shape_errors(offsets, where + ".offsets")
+    config = entry.get("config")
+    if config is None:
+        errors.append("{0}.offsets: starting offsets are written when the connector is created, which needs its config"
+                      .format(where))
+    if errors or not isinstance(config, Mapping) or not config.get("connector.class"):
+        return errors
+    connector_class = str(config["connector.class"])
+    try:
+        check_connector_offsets(list(offsets), connector_class, connector_direction(connector_class), config, where + ".offsets")
+    except InvalidInput as exc:
+        errors.append(str(exc))
     return errors
 
 

@@ -63,6 +63,21 @@ options:
     type: str
     choices: [present, running, paused, stopped, absent]
     default: present
+  offsets:
+    description:
+      - Starting offsets of a new connector, a list of C(partition)/C(offset) entries as
+        M(streamops.eventhub_connect.connect_connector_offsets) takes them. Written only when the connector is
+        created, and then before it starts. It is created C(STOPPED) (V(POST /connectors) with C(initial_state),
+        Kafka 3.7+), its offsets are written (V(PATCH /connectors/NAME/offsets)), then it is resumed, or paused, or
+        left stopped, as O(state) says. If Connect refuses the offsets, the new connector is deleted again, so the
+        next run creates it whole.
+      - Ignored when the connector exists; change its offsets with
+        M(streamops.eventhub_connect.connect_connector_offsets). Needs O(config).
+      - Checked before any request, for the classes whose offsets are known, as
+        M(streamops.eventhub_connect.connect_connector_offsets) checks them.
+    type: list
+    elements: dict
+    version_added: 0.2.0
   restart_failed:
     description:
       - Restart the connector and its tasks that report C(FAILED), once. Only with O(state=present)
@@ -140,6 +155,21 @@ EXAMPLES = r"""
     name: orders-sink
     config: "{{ orders_sink_config }}"
     restart_failed: true
+
+- name: Create a file source that starts at byte 1024 of its file
+  streamops.eventhub_connect.connect_connector:
+    namespace: kafka-connect
+    service: kafka-connect
+    name: access-log
+    state: running
+    config:
+      connector.class: org.apache.kafka.connect.file.FileStreamSourceConnector
+      tasks.max: 1
+      file: /var/log/app/access.log
+      topic: access-log
+    offsets:
+      - partition: {filename: /var/log/app/access.log}
+        offset: {position: 1024}
 
 - name: Delete a connector
   streamops.eventhub_connect.connect_connector:
@@ -232,6 +262,15 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     secret_values,
     stored_config,
 )
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import connector_direction
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_offset_rules import (
+    check_connector_offsets,
+    offsets_shape_errors,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_offsets import (
+    create_connector,
+    creation_calls,
+)
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_state import (
     RUN_STATE_ACTION,
     TARGET_RUN_STATE,
@@ -253,6 +292,7 @@ CONNECTOR_ARG_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "running", "paused", "stopped", "absent"]},
     "restart_failed": {"type": "bool", "default": False},
     "allow_literal_secrets": {"type": "bool", "default": False},
+    "offsets": {"type": "list", "elements": "dict"},
     "wait": {"type": "bool", "default": False},
     "timeout": {"type": "float", "default": 120},
     "request_timeout": {"type": "float", "default": 30},
@@ -362,12 +402,11 @@ class ConnectorManager:
         validate_config(self.client, self.name, config, self.timeout)
 
     def create(self, config: Dict[str, str], target: Optional[str]) -> None:
-        if target in ("PAUSED", "STOPPED"):
-            # created in its run state, so it never starts (KIP-980, Kafka 3.7+)
-            body = {"name": self.name, "config": config, "initial_state": target}
-            self.change("POST", "/connectors", body)
-        else:
-            self.change("PUT", connector_path(self.name, "/config"), config)
+        """Created in its run state; with starting offsets, STOPPED first (the calls both connector modules make)."""
+        calls = creation_calls(self.name, config, target, starting_offsets(self.module.params, config))
+        self.operations.extend("{0} {1}".format(method, path) for method, path, _body in calls)
+        if not self.module.check_mode:
+            create_connector(self.client, self.name, calls, self.timeout)
 
     def wait_for(self, state: str) -> Optional[Dict[str, Any]]:
         seen = {}  # type: Dict[str, Any]
@@ -405,13 +444,28 @@ class ConnectorManager:
         return result
 
 
+def starting_offsets(params: Dict[str, Any], config: Dict[str, str]) -> Optional[List[Dict[str, Any]]]:
+    """O(offsets) as Connect takes them for the config's connector class, or InvalidInput naming the field."""
+    if not params["offsets"]:
+        return None
+    errors = offsets_shape_errors(params["offsets"], "offsets")
+    if errors:
+        raise InvalidInput("; ".join(errors))
+    connector_class = config.get("connector.class", "")
+    return check_connector_offsets(params["offsets"], connector_class, connector_direction(connector_class), config)
+
+
 def check_input(params: Dict[str, Any]) -> None:
     """Everything that can be refused without asking Connect, before the first request."""
     check_connect_params(params)
     check_connector_name(params["name"], "name")
+    if params["offsets"] is not None and (params["config"] is None or params["state"] == "absent"):
+        raise InvalidInput("offsets are the starting offsets of a connector this task creates: they need config, "
+                           "and state absent deletes the connector")
     if params["config"] is not None:
         normalized = normalize_config(params["name"], params["config"])
         check_connector_config(params["name"], normalized, params["allow_literal_secrets"])
+        starting_offsets(params, normalized)
 
 
 def run(module: AnsibleModule) -> Dict[str, Any]:

@@ -70,6 +70,15 @@ options:
         description: Accept credentials in clear in this connector's C(config).
         type: bool
         default: false
+      offsets:
+        description:
+          - Starting offsets, written only when the connector is created, as
+            O(streamops.eventhub_connect.connect_connector#module:offsets) writes them (created C(STOPPED), offsets
+            written, then its state). Ignored for a connector that exists; change those with
+            M(streamops.eventhub_connect.connect_connector_offsets).
+        type: list
+        elements: dict
+        version_added: 0.2.0
       topics:
         description: Ignored here (read by the C(eventhub) role's topic plan).
         type: list
@@ -273,7 +282,15 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     secret_values,
     stored_config,
 )
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import check_connector_list
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import (
+    check_connector_list,
+    connector_direction,
+)
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_offset_rules import check_connector_offsets
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_offsets import (
+    create_connector,
+    creation_calls,
+)
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_state import (
     RUN_STATE_ACTION,
     TARGET_RUN_STATE,
@@ -308,6 +325,7 @@ ENTRY_SPEC = {
     "state": {"type": "str", "default": "running", "choices": STATES},
     "restart_failed": {"type": "bool"},
     "allow_literal_secrets": {"type": "bool", "default": False},
+    "offsets": {"type": "list", "elements": "dict"},
     "topics": {"type": "list", "elements": "str"},
     "topic_partitions": {"type": "int"},
     "topic_retention_hours": {"type": "int"},
@@ -346,6 +364,12 @@ class Desired:
             self.config = normalize_config(self.name, entry["config"])
         elif self.state == "present":
             raise InvalidInput("connectors[{0}] ({1}) has state present but no config".format(index, self.name))
+        self.offsets = None  # type: Optional[List[Dict[str, Any]]]
+        if entry["offsets"] and self.config is not None and self.state != "absent":
+            # checked by check_connector_list already; this gives the values as Connect takes them
+            connector_class = self.config.get("connector.class", "")
+            self.offsets = check_connector_offsets(entry["offsets"], connector_class, connector_direction(connector_class),
+                                                   self.config, "connectors[{0}].offsets".format(index))
 
 
 def check_input(params: Dict[str, Any]) -> List[Desired]:
@@ -370,6 +394,7 @@ class Plan:
         self.after = after
         self.keys = changed_keys(before, after) if after is not None else sorted(before or {})
         self.calls = []  # type: List[Tuple[str, str, Any]]
+        self.create = False
         self.validate = False
         self.restarted = False
         self.error = None  # type: Optional[str]
@@ -394,12 +419,8 @@ def plan_connector(item: Desired, entry: Optional[Dict[str, Any]]) -> Plan:
     plan = Plan(item.name, item.state, before, status, after)
     target = TARGET_RUN_STATE.get(item.state)
     if before is None:
-        plan.validate = True
-        if target in ("PAUSED", "STOPPED"):
-            # created in its run state, so it never starts (KIP-980, Kafka 3.7+)
-            plan.calls.append(("POST", "/connectors", {"name": item.name, "config": after, "initial_state": target}))
-        else:
-            plan.calls.append(("PUT", connector_path(item.name, "/config"), after))
+        plan.validate = plan.create = True
+        plan.calls.extend(creation_calls(item.name, after, target, item.offsets))
         return plan
     if plan.keys:
         plan.validate = True
@@ -427,6 +448,9 @@ class ConnectorsManager:
             if self.module.check_mode:
                 if plan.validate:
                     validate_config(self.client, plan.name, plan.after or {}, self.params["timeout"])
+                return
+            if plan.create:
+                create_connector(self.client, plan.name, plan.calls, self.params["timeout"])
                 return
             for method, path, body in plan.calls:
                 call_checked(self.client, method, path, body, self.params["timeout"])

@@ -4,7 +4,8 @@
 The fake keeps connectors the way Connect does (configs as strings with `name` added, a run state,
 one task each), answers 409 on demand like a rebalancing worker, and records every request, so the
 tests check the comparison, the state machine, check mode and secret redaction by what reached
-the server and what the module printed.
+the server and what the module printed. It keeps offsets as KIP-875 does: read at any time, written
+(PATCH, DELETE) only while the connector is STOPPED without tasks, otherwise refused with Connect's 400.
 """
 
 from __future__ import annotations
@@ -55,13 +56,34 @@ def capture_result(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "_record_module_result", record)
 
 
+NOT_STOPPED = ("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the "
+               "specified connector by issuing a 'PUT' request to the '/connectors/{0}/stop' endpoint")
+ALTERED = ("The Connect framework-managed offsets for this connector have been altered successfully. However, if this "
+           "connector manages offsets externally, they will need to be manually altered in the system that the connector uses.")
+RESET = ("The Connect framework-managed offsets for this connector have been reset successfully. However, if this "
+         "connector manages offsets externally, they will need to be manually reset in the system that the connector uses.")
+
+
+def offset_key(partition: dict) -> str:
+    return json.dumps(partition, sort_keys=True)
+
+
 class FakeConnect:
     """Connectors in memory behind the Kafka Connect REST paths the modules use."""
 
     def __init__(self) -> None:
-        self.connectors = {}  # name -> {"config": {...}, "state": str, "task_state": str}
+        # name -> {"config": {...}, "state": str, "task_state": str, "offsets": {partition key: entry}}
+        self.connectors = {}
         self.requests = []
         self.conflicts = 0  # the next N requests answer 409, as during a rebalance
+        # after PUT .../stop, the next N offset writes still see the connector's tasks (the leader removes them later)
+        self.stop_lag = 0
+        # after PUT .../stop, the next N status reads still show the old state
+        self.status_lag = 0
+        # answers, by "METHOD action", that replace the next one of that kind: (status, payload)
+        self.failures = {}
+        # offsets outlive their connector, as in Connect: a connector created again under its name finds them
+        self.orphaned_offsets = {}
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -75,10 +97,38 @@ class FakeConnect:
         self.server.shutdown()
         self.server.server_close()
 
-    def add(self, name: str, config: dict, state: str = "RUNNING", task_state: str = None) -> None:
+    def add(self, name: str, config: dict, state: str = "RUNNING", task_state: str = None, offsets: list = None) -> None:
         stored = dict((key, str(value)) for key, value in config.items())
         stored["name"] = name
-        self.connectors[name] = {"config": stored, "state": state, "task_state": task_state or state}
+        kept = self.connectors[name]["offsets"] if name in self.connectors else self.orphaned_offsets.pop(name, {})
+        self.connectors[name] = {"config": stored, "state": state, "task_state": task_state or state, "offsets": kept,
+                                 "pending_tasks": 0, "stale_status": 0}
+        for entry in offsets or []:
+            kept[offset_key(entry["partition"])] = entry
+
+    def offsets(self, name: str) -> list:
+        return sorted(self.connectors[name]["offsets"].values(), key=lambda entry: offset_key(entry["partition"]))
+
+    @staticmethod
+    def kind(config: dict) -> str:
+        return "sink" if config.get("connector.class", "").endswith(("SinkConnector", "Sink")) else "source"
+
+    def check_offsets(self, config: dict, offsets: list):
+        """What the worker answers for offsets it refuses: Connect's own checks and FileStreamSource's."""
+        for entry in offsets:
+            if not isinstance(entry.get("partition"), dict):
+                return "Partition objects cannot be null"
+            offset = entry.get("offset")
+            if offset is None:
+                continue
+            if "FileStreamSource" in config.get("connector.class", ""):
+                if "position" not in offset:
+                    return "Offset objects should either be null or contain the key 'position'"
+                if isinstance(offset["position"], bool) or not isinstance(offset["position"], int):
+                    return "The value for the 'position' key in the offset is expected to be a Long value"
+                if "filename" not in entry["partition"]:
+                    return "Partition objects should contain the key 'filename'"
+        return None
 
     def writes(self) -> list:
         """Requests that change something: not reads, not validation."""
@@ -103,13 +153,39 @@ class FakeConnect:
         task = {"id": 0, "state": entry["task_state"], "worker_id": "198.18.0.2:8083"}
         if entry["task_state"] == "FAILED":
             task["trace"] = entry.get("trace", "org.apache.kafka.connect.errors.ConnectException: file gone\n\tat ...")
-        tasks = [] if entry["state"] == "STOPPED" else [task]
+        state = entry["state"]
+        if entry["stale_status"]:
+            entry["stale_status"] -= 1
+            state = entry["stale_state"]
+        tasks = [] if state == "STOPPED" else [task]
         return {
             "name": name,
-            "connector": {"state": entry["state"], "worker_id": "198.18.0.1:8083"},
+            "connector": {"state": state, "worker_id": "198.18.0.1:8083"},
             "tasks": tasks,
-            "type": "source",
+            "type": self.kind(entry["config"]),
         }
+
+    def offsets_call(self, method: str, name: str, body) -> tuple:
+        entry = self.connectors[name]
+        if method == "GET":
+            return 200, {"offsets": self.offsets(name)}
+        if method == "PATCH" and not (body or {}).get("offsets"):
+            return 400, {"error_code": 400, "message": "Partitions / offsets need to be provided for an alter offsets request"}
+        if entry["state"] != "STOPPED" or entry["pending_tasks"]:
+            entry["pending_tasks"] = max(entry["pending_tasks"] - 1, 0)
+            return 400, {"error_code": 400, "message": NOT_STOPPED.format(name)}
+        if method == "DELETE":
+            entry["offsets"].clear()
+            return 200, {"message": RESET}
+        refusal = self.check_offsets(entry["config"], body["offsets"])
+        if refusal:
+            return 400, {"error_code": 400, "message": "Failed to alter offsets for connector {0}: {1}".format(name, refusal)}
+        for item in body["offsets"]:
+            if item.get("offset") is None:
+                entry["offsets"].pop(offset_key(item["partition"]), None)
+            else:
+                entry["offsets"][offset_key(item["partition"])] = {"partition": item["partition"], "offset": item["offset"]}
+        return 200, {"message": ALTERED}
 
     def handle(self, method: str, raw_path: str, body) -> tuple:
         parts = urlsplit(raw_path)
@@ -119,6 +195,9 @@ class FakeConnect:
             if self.conflicts:
                 self.conflicts -= 1
                 return 409, {"error_code": 409, "message": "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}
+            failure = self.failures.pop("{0} {1}".format(method, segments[-1]), None)
+            if failure:
+                return failure
             if segments == ["connectors"] and method == "GET":
                 if "expand" in parse_qs(parts.query):
                     return 200, dict(
@@ -147,18 +226,26 @@ class FakeConnect:
             if name not in self.connectors:
                 return 404, {"error_code": 404, "message": "Connector {0} not found".format(name)}
             entry = self.connectors[name]
+            if action is None and method == "GET":
+                return 200, {"name": name, "config": entry["config"], "tasks": [] if entry["state"] == "STOPPED" else
+                             [{"connector": name, "task": 0}], "type": self.kind(entry["config"])}
+            if action == "offsets" and method in ("GET", "PATCH", "DELETE"):
+                return self.offsets_call(method, name, body)
             if action == "config" and method == "GET":
                 return 200, entry["config"]
             if action == "status" and method == "GET":
                 return 200, self.status(name)
             if action in ("pause", "resume", "stop") and method == "PUT":
+                if action == "stop" and entry["state"] != "STOPPED":
+                    entry["pending_tasks"], entry["stale_status"], entry["stale_state"] = (
+                        self.stop_lag, self.status_lag, entry["state"])
                 entry["state"] = entry["task_state"] = {"pause": "PAUSED", "resume": "RUNNING", "stop": "STOPPED"}[action]
                 return 202, None
             if action == "restart" and method == "POST":
                 entry["state"] = entry["task_state"] = "RUNNING"
                 return 202, self.status(name)
             if action is None and method == "DELETE":
-                del self.connectors[name]
+                self.orphaned_offsets[name] = self.connectors.pop(name)["offsets"]
                 return 204, None
             return 405, {"error_code": 405, "message": "HTTP 405 Method Not Allowed"}
 
@@ -188,6 +275,9 @@ class FakeConnect:
 
             def do_DELETE(self):
                 self._serve("DELETE")
+
+            def do_PATCH(self):
+                self._serve("PATCH")
 
             def log_message(self, *args):
                 pass
