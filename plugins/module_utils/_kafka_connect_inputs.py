@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_versions import parse_version
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._secrets import secret_keys
 
 DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -92,6 +93,14 @@ def _image(values: Values) -> List[str]:
     if isinstance(value, str) and value.strip() and not re.search(r"\s", value):
         return []
     return ["kafka_connect_image=%s must be a non-empty image reference without spaces." % _show(value)]
+
+
+def _kafka_version(values: Values) -> List[str]:
+    value = values.get("kafka_connect_kafka_version")
+    if parse_version(value) is not None:
+        return []
+    return ["kafka_connect_kafka_version=%s must be the image's Kafka version as X.Y or X.Y.Z (for example 4.3.0)."
+            % _show(value)]
 
 
 def _quantity(name: str) -> Rule:
@@ -320,6 +329,7 @@ RULES: Dict[str, Rule] = {
     "kafka_connect_connector_secrets_secret": named("kafka_connect_connector_secrets_secret", DNS1123_SUBDOMAIN, 253,
                                                     SUBDOMAIN),
     "kafka_connect_image": _image,
+    "kafka_connect_kafka_version": _kafka_version,
     "kafka_connect_replicas": at_least("kafka_connect_replicas", 1),
     "kafka_connect_port": at_least("kafka_connect_port", 1, high=65535),
     "kafka_connect_heap_percent": at_least("kafka_connect_heap_percent", 10, " percent", high=90),

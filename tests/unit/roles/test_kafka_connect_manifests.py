@@ -74,6 +74,7 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                     "kafka_connect_pre_stop_sleep_seconds": 0,
                     "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0,
                                                       "plugin.discovery": "hybrid_warn"}},
+    "kafka-3.5": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_kafka_version": "3.5"},
     "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                               "kafka_connect_image_convention": "confluent",
                               "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
@@ -122,6 +123,17 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                                    "kafka_connect_pre_stop_sleep_seconds=90 must be shorter than"),
     "negative rebalance delay": ({"kafka_connect_scheduled_rebalance_max_delay_ms": -1},
                                  "kafka_connect_scheduled_rebalance_max_delay_ms=-1"),
+    "Kafka version that is not X.Y[.Z]": ({"kafka_connect_kafka_version": "4"},
+                                          'kafka_connect_kafka_version="4" must be the image\'s Kafka version'),
+    "allowed.paths on Kafka 3.7": ({"kafka_connect_kafka_version": "3.7"},
+                                   "config.providers.*.param.allowed.paths (KIP-993) needs Kafka 3.8 or later, but "
+                                   "kafka_connect_kafka_version=3.7"),
+    "exactly-once source on Kafka 3.2": ({"kafka_connect_kafka_version": "3.2",
+                                          "kafka_connect_worker_settings": {"exactly.once.source.support": "enabled"}},
+                                         "exactly.once.source.support (KIP-618) needs Kafka 3.3 or later"),
+    "workload identity on Kafka 4.0": ({"kafka_connect_kafka_version": "4.0", "kafka_connect_kafka_connection": dict(
+        ENTRA_CONNECTION, sasl_oauthbearer_assertion_file="/var/run/secrets/azure/tokens/azure-identity-token")},
+        "sasl.oauthbearer.assertion.* (KIP-1139) needs Kafka 4.1 or later, but kafka_connect_kafka_version=4.0"),
     "OAUTHBEARER without a token endpoint": ({"kafka_connect_kafka_connection": dict(
         ENTRA_CONNECTION, sasl_oauthbearer_token_endpoint_url="")}, "needs sasl_oauthbearer_token_endpoint_url"),
 }
@@ -446,6 +458,12 @@ def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(
     # plugins come from their ServiceLoader manifests, unless the user's worker settings bring the scan back
     assert debezium_start_script(rendered["file"])["plugin.discovery"] == "service_load"
     assert debezium_start_script(rendered["statefulset"])["plugin.discovery"] == "hybrid_warn"
+
+
+def test_plugin_discovery_is_left_out_for_a_kafka_before_3_6(rendered):
+    """KIP-898 came with Kafka 3.6; an older worker scans its plugin path and would only log the key as unknown."""
+    assert "plugin.discovery" in debezium_start_script(rendered["file"])
+    assert "plugin.discovery" not in debezium_start_script(rendered["kafka-3.5"])
     assert "lifecycle" not in one(rendered["statefulset"], "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
 
 
