@@ -241,6 +241,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     connector_path,
     failure_trace,
     has_failures,
+    initial_state_errors,
     needs_transition,
     reached,
     run_state,
@@ -363,7 +364,10 @@ class ConnectorManager:
 
     def create(self, config: Dict[str, str], target: Optional[str]) -> None:
         if target in ("PAUSED", "STOPPED"):
-            # created in its run state, so it never starts (KIP-980, Kafka 3.7+)
+            # created in its run state, so it never starts (KIP-980, Kafka 3.7+): refused on an older worker
+            error = initial_state_errors(self.client, [(self.name, target)], self.timeout).get(self.name)
+            if error:
+                raise InvalidInput(error)
             body = {"name": self.name, "config": config, "initial_state": target}
             self.change("POST", "/connectors", body)
         else:

@@ -283,6 +283,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     failure_lines,
     failure_trace,
     has_failures,
+    initial_state_errors,
     needs_transition,
     reached,
     read_expanded,
@@ -478,6 +479,13 @@ class ConnectorsManager:
         for name in sorted(cluster if self.params["prune"] else listed & set(cluster)):
             failures.extend(failure_lines(name, cluster[name].get("status")))
 
+        # KIP-980 (Kafka 3.7+): a connector to create paused or stopped on an older worker is that connector's error
+        creations = [(plan.name, body["initial_state"]) for plan in plans for _method, _path, body in plan.calls
+                     if isinstance(body, dict) and "initial_state" in body]
+        for name, error in initial_state_errors(self.client, creations, self.params["timeout"]).items():
+            for plan in plans:
+                if plan.name == name:
+                    plan.error, plan.calls, plan.validate = error, [], False
         busy = [plan for plan in plans if plan.calls]
         if busy:
             with ThreadPoolExecutor(max_workers=min(self.params["max_workers"], len(busy))) as pool:
