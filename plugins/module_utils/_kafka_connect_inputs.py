@@ -229,6 +229,15 @@ def _connector_secrets(values: Values) -> List[str]:
     return errors
 
 
+def _connector_kafka_login(values: Values) -> List[str]:
+    if _bool(values.get("kafka_connect_connector_kafka_login")) and values.get("kafka_connect_connector_secrets_secret"):
+        return ["kafka_connect_connector_kafka_login=true puts the namespace's JAAS line into the connector secrets the "
+                "role creates, but kafka_connect_connector_secrets_secret names an existing Secret the role does not "
+                "write: add the line to that Secret under key kafka-sasl-jaas-config yourself, or give the secrets as "
+                "kafka_connect_connector_secrets."]
+    return []
+
+
 def _probe(name: str) -> Rule:
     def rule(values: Values) -> List[str]:
         probe = values.get(name)
@@ -348,6 +357,7 @@ RULES: Dict[str, Rule] = {
     "kafka_connect_worker_settings": _worker_settings,
     "kafka_connect_secret_settings": _secret_settings,
     "kafka_connect_connector_secrets": _connector_secrets,
+    "kafka_connect_connector_kafka_login": _connector_kafka_login,
     **{probe: _probe(probe) for probe in PROBES},
     "kafka_connect_termination_grace_period_seconds": at_least("kafka_connect_termination_grace_period_seconds", 0,
                                                                " seconds"),

@@ -74,6 +74,10 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                     "kafka_connect_pre_stop_sleep_seconds": 0,
                     "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0,
                                                       "plugin.discovery": "hybrid_warn"}},
+    "connector-login": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_connector_kafka_login": True},
+    "connector-login-entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION,
+                              "kafka_connect_connector_kafka_login": True,
+                              "kafka_connect_connector_secrets": {"mariadb-password": "s3cr3t-db"}},
     "kafka-3.5": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_kafka_version": "3.5"},
     "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                               "kafka_connect_image_convention": "confluent",
@@ -103,6 +107,9 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                      "put ssl.keystore.key in kafka_connect_secret_settings"),
     "connector secret key with a slash": ({"kafka_connect_connector_secrets": {"a/b": "x"}},
                                           'kafka_connect_connector_secrets key "a/b" is not a Secret key'),
+    "connector login into a Secret the role does not write": (
+        {"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets_secret": "db-credentials"},
+        "add the line to that Secret under key kafka-sasl-jaas-config yourself"),
     "two sources of connector secrets": ({"kafka_connect_connector_secrets": {"a": "x"},
                                           "kafka_connect_connector_secrets_secret": "other"}, "not both"),
     "network policy blocking the proxy": ({"kafka_connect_network_policy": True},
@@ -154,7 +161,8 @@ def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
 
 
 KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
-        " 'absent': kafka_connect__switched_off, 'namespace': kafka_connect__namespace_definition} | to_json }}")
+        " 'absent': kafka_connect__switched_off, 'namespace': kafka_connect__namespace_definition,"
+        " 'kafka_login': kafka_connect__kafka_login_for_connectors} | to_json }}")
 
 
 @pytest.fixture(scope="module")
@@ -485,3 +493,45 @@ def test_a_statefulset_worker_advertises_its_stable_dns_name(rendered, case, var
     assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
     assert headless["spec"]["selector"] == workload["spec"]["selector"]["matchLabels"]
     assert [o["kind"] for o in rendered[case]["absent"]][0] == "Deployment"
+
+
+MARIADB = {"name": "inventory-mariadb", "config": {
+    "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "topic.prefix": "inventory",
+    "table.include.list": "inventory.orders", "schema.history.internal.kafka.topic": "schemahistory.inventory",
+    "signal.enabled.channels": "source,kafka",
+    "database.password": "${dir:%s:mariadb-password}" % CONNECTOR_SECRETS}}
+
+
+@pytest.mark.parametrize("case, jaas, mechanism", [("connector-login", JAAS, "PLAIN"),
+                                                   ("connector-login-entra", ENTRA_JAAS, "OAUTHBEARER")])
+def test_debeziums_own_clients_read_the_namespaces_login_from_the_connector_secrets(rendered, case, jaas, mechanism):
+    """The role puts the JAAS line into the connector secrets and publishes the rest; connectors name it by placeholder."""
+    sys.path.insert(0, str(COLLECTIONS))
+    from ansible_collections.streamops.eventhub_connect.plugins.filter.debezium_kafka_clients import (
+        debezium_kafka_clients)
+    from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
+        connector_config_errors, normalize_config)
+    login = rendered[case]["kafka_login"]
+    placeholder = "${dir:%s:kafka-sasl-jaas-config}" % CONNECTOR_SECRETS
+    assert login["sasl_jaas_config"] == placeholder and login["bootstrap_servers"] == "ns.servicebus.windows.net:9093"
+    assert SECRET not in json.dumps(login) and ENTRA_SECRET not in json.dumps(login)
+    secret = [s for s in objects(rendered[case], "Secret") if s["metadata"]["name"] == "kafka-connect-connector-secrets"][0]
+    assert base64.b64decode(secret["data"]["kafka-sasl-jaas-config"]).decode() == jaas
+    assert {"name": "connector-secrets", "mountPath": CONNECTOR_SECRETS, "readOnly": True} \
+        in container(rendered[case])["volumeMounts"]
+    properties = debezium_start_script(rendered[case])
+    assert properties["config.providers.dir.param.allowed.paths"] == CONNECTOR_SECRETS
+    config = debezium_kafka_clients([MARIADB], login)[0]["config"]
+    for prefix in ("schema.history.internal.producer.", "schema.history.internal.consumer.", "signal.consumer."):
+        assert config[prefix + "sasl.jaas.config"] == placeholder
+        assert config[prefix + "sasl.mechanism"] == mechanism and config[prefix + "security.protocol"] == "SASL_SSL"
+        assert str(config[prefix + "request.timeout.ms"]) == properties["consumer.request.timeout.ms"] == "60000"
+    # the same endpoint as the workers'
+    workers = one(rendered[case], "ConfigMap")["data"]["BOOTSTRAP_SERVERS"]
+    assert config["schema.history.internal.kafka.bootstrap.servers"] == config["signal.kafka.bootstrap.servers"] == workers
+    assert connector_config_errors("inventory-mariadb", normalize_config("inventory-mariadb", config)) == []
+
+
+def test_no_login_is_published_for_connectors_unless_asked(rendered):
+    assert rendered["file"]["kafka_login"] == {}
+    assert [s["metadata"]["name"] for s in objects(rendered["file"], "Secret")] == ["kafka-connect-secret"]

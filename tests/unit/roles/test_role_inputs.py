@@ -97,6 +97,11 @@ KAFKA_CONNECT_CASES: Dict[str, Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]
     "kafka_connect_connector_secrets_secret": names("kafka_connect_connector_secrets_secret", 253),
     "kafka_connect_image": ([{"kafka_connect_image": "quay.io/debezium/connect:3.6.1.Final"}],
                             [{"kafka_connect_image": v} for v in ("", " ", "a b", "img:1\n", None)]),
+    "kafka_connect_connector_kafka_login": (
+        [{"kafka_connect_connector_kafka_login": True}, {"kafka_connect_connector_kafka_login": False,
+                                                         "kafka_connect_connector_secrets_secret": "db"},
+         {"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets": {"db": "x"}}],
+        [{"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets_secret": "db"}]),
     "kafka_connect_kafka_version": ([{"kafka_connect_kafka_version": v} for v in ("4.3.0", "3.9", "10.0.12")],
                                     [{"kafka_connect_kafka_version": v}
                                      for v in ("4", "4.3.0.1", "v4.3.0", "4.3.0-SNAPSHOT", "4.3\n", "", None, 4.3)]),
