@@ -235,7 +235,7 @@ ready:
       C(commit), C(kafka_cluster_id), C(connectors)).
   returned: when O(workload) is set
   type: dict
-  sample: {"status": 200, "body": "[]", "version": "4.3.1", "kafka_cluster_id": "MkU3OEVBNTcwNTJENDM2Qk",
+  sample: {"status": 200, "body": "[]", "version": "4.3.0", "kafka_cluster_id": "MkU3OEVBNTcwNTJENDM2Qk",
            "pods": ["kafka-connect-7d9f8b6c4-abcde"], "elapsed": 0.05, "attempts": 1}
 endpoint:
   description: Where the module sent its requests.
