@@ -96,9 +96,10 @@ def worker_version_errors(properties: Mapping, kafka_version: Any, variable: str
         keys = sorted(str(key) for key, value in properties.items()
                       if requirement.matches(str(key), "" if value is None else str(value)))
         if keys and have[:2] < requirement.minimum:
-            errors.append("%s (%s) needs Kafka %s or later, but %s=%s; set %s to the image's Kafka version if it is "
-                          "newer, or leave out %s." % (requirement.what, requirement.source, _text(requirement.minimum),
-                                                        variable, kafka_version, variable, ", ".join(keys)))
+            message = "%s (%s) needs Kafka %s or later, but %s=%s; set %s to the image's Kafka version if it is newer, " \
+                      "or leave out %s."
+            errors.append(message % (requirement.what, requirement.source, _text(requirement.minimum), variable,
+                                     kafka_version, variable, ", ".join(keys)))
     return errors
 
 
