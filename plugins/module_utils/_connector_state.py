@@ -16,6 +16,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_list import connector_name_error
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._errors import InvalidInput
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_versions import initial_state_error
 
 # The run state each module state asks for, as Connect's status reports it.
 TARGET_RUN_STATE = {"running": "RUNNING", "paused": "PAUSED", "stopped": "STOPPED"}
@@ -154,3 +155,27 @@ def validate_config(client: Any, name: str, config: Dict[str, str], timeout: flo
         errors.extend("{0}: {1}".format(value.get("name"), error) for error in value.get("errors") or [])
     raise ConnectError("Connect would refuse the config of connector {0} ({1} error(s)): {2}".format(
         name, payload["error_count"], "; ".join(errors)))
+
+
+def worker_version(client: Any, timeout: float) -> Optional[str]:
+    """The Kafka version GET / answers for the workers, or None when it answers no version."""
+    response = request_retrying(client, "GET", "/", timeout=timeout)
+    payload = response.json() if response.status == 200 else None
+    version = payload.get("version") if isinstance(payload, dict) else None
+    return to_text(version) if version else None
+
+
+def initial_state_errors(client: Any, creations: List[Tuple[str, str]], timeout: float) -> Dict[str, str]:
+    """name -> why it cannot be created in its initial_state here, for each (name, state) to create paused or stopped.
+
+    A worker before Kafka 3.7 does not know initial_state (KIP-980) and would start the connector: one GET / tells.
+    """
+    if not creations:
+        return {}
+    version = worker_version(client, timeout)
+    errors = {}
+    for name, state in creations:
+        error = initial_state_error(name, state, version)
+        if error:
+            errors[name] = error
+    return errors

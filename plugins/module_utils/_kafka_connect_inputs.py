@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_versions import parse_version
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._secrets import secret_keys
 
 DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -92,6 +93,14 @@ def _image(values: Values) -> List[str]:
     if isinstance(value, str) and value.strip() and not re.search(r"\s", value):
         return []
     return ["kafka_connect_image=%s must be a non-empty image reference without spaces." % _show(value)]
+
+
+def _kafka_version(values: Values) -> List[str]:
+    value = values.get("kafka_connect_kafka_version")
+    if parse_version(value) is not None:
+        return []
+    return ["kafka_connect_kafka_version=%s must be the image's Kafka version as X.Y or X.Y.Z (for example 4.3.0)."
+            % _show(value)]
 
 
 def _quantity(name: str) -> Rule:
@@ -218,6 +227,15 @@ def _connector_secrets(values: Values) -> List[str]:
         errors.append("kafka_connect_connector_secrets hold %d bytes; one Secret holds at most %d (1 MiB)."
                       % (size, SECRET_MAX_BYTES))
     return errors
+
+
+def _connector_kafka_login(values: Values) -> List[str]:
+    if _bool(values.get("kafka_connect_connector_kafka_login")) and values.get("kafka_connect_connector_secrets_secret"):
+        return ["kafka_connect_connector_kafka_login=true puts the namespace's JAAS line into the connector secrets the "
+                "role creates, but kafka_connect_connector_secrets_secret names an existing Secret the role does not "
+                "write: add the line to that Secret under key kafka-sasl-jaas-config yourself, or give the secrets as "
+                "kafka_connect_connector_secrets."]
+    return []
 
 
 def _probe(name: str) -> Rule:
@@ -357,6 +375,7 @@ RULES: Dict[str, Rule] = {
     "kafka_connect_connector_secrets_secret": named("kafka_connect_connector_secrets_secret", DNS1123_SUBDOMAIN, 253,
                                                     SUBDOMAIN),
     "kafka_connect_image": _image,
+    "kafka_connect_kafka_version": _kafka_version,
     "kafka_connect_replicas": at_least("kafka_connect_replicas", 1),
     "kafka_connect_port": at_least("kafka_connect_port", 1, high=65535),
     "kafka_connect_heap_percent": at_least("kafka_connect_heap_percent", 10, " percent", high=90),
@@ -375,6 +394,7 @@ RULES: Dict[str, Rule] = {
     "kafka_connect_worker_settings": _worker_settings,
     "kafka_connect_secret_settings": _secret_settings,
     "kafka_connect_connector_secrets": _connector_secrets,
+    "kafka_connect_connector_kafka_login": _connector_kafka_login,
     **{probe: _probe(probe) for probe in PROBES},
     "kafka_connect_termination_grace_period_seconds": at_least("kafka_connect_termination_grace_period_seconds", 0,
                                                                " seconds"),

@@ -32,6 +32,9 @@ SECRET_KEY_FRAGMENTS = (
     r"sas[._-]?key",
 )
 SECRET_KEY_PATTERN = re.compile("|".join(SECRET_KEY_FRAGMENTS), re.IGNORECASE)
+# Names a fragment matches but whose value is a public address, not a credential: the OAUTHBEARER token and JWKS
+# endpoints (KIP-768), which every client of an Entra login carries, connectors' own Kafka clients too.
+NOT_SECRET_KEY_SUFFIXES = ("sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.jwks.endpoint.url")
 
 # user:password@ in a URL (jdbc:postgresql://u:p@host/db); user/password@ after a scheme, as Oracle's
 # thin and OCI URLs carry it (jdbc:oracle:thin:scott/tiger@host:1521/orcl); password=... inside a query.
@@ -46,7 +49,7 @@ URL_SECRET_PATTERNS = (URL_USERINFO_PASSWORD, URL_SLASH_PASSWORD, URL_QUERY_PASS
 
 def is_secret_key(key: str) -> bool:
     """True when the value of the property ``key`` is a credential."""
-    return bool(SECRET_KEY_PATTERN.search(key))
+    return bool(SECRET_KEY_PATTERN.search(key)) and not key.lower().endswith(NOT_SECRET_KEY_SUFFIXES)
 
 
 def secret_keys(mapping: Mapping[str, Any]) -> List[str]:

@@ -55,6 +55,9 @@ DEBEZIUM_HEARTBEAT_PREFIX = "__debezium-heartbeat"
 DEBEZIUM_TRANSACTION_TOPIC = "transaction"
 DEBEZIUM_DEFAULT_NAMING = "io.debezium.schema.DefaultTopicNamingStrategy"
 KAFKA_SCHEMA_HISTORY = "io.debezium.storage.kafka.history.KafkaSchemaHistory"
+# Debezium's Kafka signal channel reads <topic.prefix>-signal unless signal.kafka.topic names another (one partition).
+KAFKA_SIGNAL_CHANNEL = "kafka"
+DEBEZIUM_SIGNAL_SUFFIX = "-signal"
 REGEX_ROUTER = "org.apache.kafka.connect.transforms.RegexRouter"
 LOGICAL_TABLE_ROUTER = "io.debezium.transforms.ByLogicalTableRouter"
 TOPIC_NAME_MATCHES = "org.apache.kafka.connect.transforms.predicates.TopicNameMatches"
@@ -95,7 +98,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9_-]+")
 
 class PlannedTopic(NamedTuple):
     name: str
-    kind: str  # data, heartbeat, transaction, schema-history, dead-letter, file, listed
+    kind: str  # data, heartbeat, transaction, schema-history, signal, dead-letter, file, listed
 
 
 class ConnectorPlan(NamedTuple):
@@ -312,6 +315,31 @@ def _schema_history_topic(name: str, config: Mapping[str, Any], source: Debezium
     return [PlannedTopic(topic, "schema-history")], []
 
 
+def debezium_source(config: Mapping[str, Any]) -> Optional[DebeziumSource]:
+    """The Debezium source connector a config runs, or None."""
+    return DEBEZIUM_SOURCES.get(connector_kind(_setting(config, "connector.class") or ""))
+
+
+def uses_kafka_schema_history(config: Mapping[str, Any]) -> bool:
+    """Whether a Debezium connector keeps its schema history in Kafka (its default, for the connectors that have one)."""
+    source = debezium_source(config)
+    return bool(source and source.schema_history
+                and (_setting(config, "schema.history.internal") or KAFKA_SCHEMA_HISTORY) == KAFKA_SCHEMA_HISTORY)
+
+
+def uses_kafka_signals(config: Mapping[str, Any]) -> bool:
+    """Whether a Debezium connector reads signals from a Kafka topic (signal.enabled.channels has kafka)."""
+    return debezium_source(config) is not None and \
+        KAFKA_SIGNAL_CHANNEL in _split_list(_setting(config, "signal.enabled.channels"))
+
+
+def _signal_topic(config: Mapping[str, Any]) -> List[PlannedTopic]:
+    if not uses_kafka_signals(config):
+        return []
+    topic = _setting(config, "signal.kafka.topic") or (_setting(config, "topic.prefix") or "") + DEBEZIUM_SIGNAL_SUFFIX
+    return [PlannedTopic(topic, "signal")] if topic != DEBEZIUM_SIGNAL_SUFFIX else []
+
+
 def _mirror_topics(name: str, config: Mapping[str, Any]) -> Tuple[List[PlannedTopic], List[str]]:
     """The remote topics a MirrorSourceConnector writes here: <source.cluster.alias>.<topic>, or <topic> (identity)."""
     policy = _setting(config, "replication.policy.class") or MIRROR_DEFAULT_POLICY
@@ -366,6 +394,7 @@ def plan_connector(entry: Mapping[str, Any]) -> ConnectorPlan:
         written, errors = _debezium_topics(name, config, DEBEZIUM_SOURCES[kind])
         direct, more = _schema_history_topic(name, config, DEBEZIUM_SOURCES[kind])
         errors.extend(more)
+        direct.extend(_signal_topic(config))
     elif kind == FILESTREAM_SOURCE:
         topic = _setting(config, "topic")
         if topic is None:
@@ -491,6 +520,10 @@ def plan_namespace_topics(connectors: Sequence[Mapping[str, Any]], *, namespace:
             if topic.kind == "schema-history":
                 # Debezium needs one partition and the longest retention the tier has.
                 partitions, retention = 1, max_retention
+            elif topic.kind == "signal":
+                # Debezium's Kafka signal channel reads one partition.
+                partitions = 1
+                retention = _default(entry.get("topic_retention_hours"), default_retention_hours)
             else:
                 partitions = _default(entry.get("topic_partitions"), default_partitions)
                 retention = _default(entry.get("topic_retention_hours"), default_retention_hours)

@@ -280,6 +280,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     connector_path,
     failure_trace,
     has_failures,
+    initial_state_errors,
     needs_transition,
     reached,
     run_state,
@@ -404,6 +405,12 @@ class ConnectorManager:
     def create(self, config: Dict[str, str], target: Optional[str]) -> None:
         """Created in its run state; with starting offsets, STOPPED first (the calls both connector modules make)."""
         calls = creation_calls(self.name, config, target, starting_offsets(self.module.params, config))
+        initial = [body["initial_state"] for _method, _path, body in calls if isinstance(body, dict) and "initial_state" in body]
+        if initial:
+            # created in its run state, so it never starts (KIP-980, Kafka 3.7+): refused on an older worker
+            error = initial_state_errors(self.client, [(self.name, initial[0])], self.timeout).get(self.name)
+            if error:
+                raise InvalidInput(error)
         self.operations.extend("{0} {1}".format(method, path) for method, path, _body in calls)
         if not self.module.check_mode:
             create_connector(self.client, self.name, calls, self.timeout)

@@ -244,7 +244,7 @@ ready:
       C(commit), C(kafka_cluster_id), C(connectors)).
   returned: when O(workload) is set
   type: dict
-  sample: {"status": 200, "body": "[]", "version": "4.3.1", "kafka_cluster_id": "MkU3OEVBNTcwNTJENDM2Qk",
+  sample: {"status": 200, "body": "[]", "version": "4.3.0", "kafka_cluster_id": "MkU3OEVBNTcwNTJENDM2Qk",
            "pods": ["kafka-connect-7d9f8b6c4-abcde"], "elapsed": 0.05, "attempts": 1}
 endpoint:
   description: Where the module sent its requests.
@@ -300,6 +300,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     failure_lines,
     failure_trace,
     has_failures,
+    initial_state_errors,
     needs_transition,
     reached,
     read_expanded,
@@ -502,6 +503,13 @@ class ConnectorsManager:
         for name in sorted(cluster if self.params["prune"] else listed & set(cluster)):
             failures.extend(failure_lines(name, cluster[name].get("status")))
 
+        # KIP-980 (Kafka 3.7+): a connector to create paused or stopped on an older worker is that connector's error
+        creations = [(plan.name, body["initial_state"]) for plan in plans for _method, _path, body in plan.calls
+                     if isinstance(body, dict) and "initial_state" in body]
+        for name, error in initial_state_errors(self.client, creations, self.params["timeout"]).items():
+            for plan in plans:
+                if plan.name == name:
+                    plan.error, plan.calls, plan.validate = error, [], False
         busy = [plan for plan in plans if plan.calls]
         if busy:
             with ThreadPoolExecutor(max_workers=min(self.params["max_workers"], len(busy))) as pool:

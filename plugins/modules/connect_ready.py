@@ -145,7 +145,7 @@ version:
   description: Kafka Connect worker version from V(GET /).
   returned: success
   type: str
-  sample: 4.3.1
+  sample: 4.3.0
 commit:
   description: Kafka Connect worker commit from V(GET /).
   returned: success

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A real Kafka broker that authenticates like Azure Event Hubs: `python tests/testbed/kafka.py build|up|down|status`.
 
-Kafka 4.3.1 from Maven Central in KRaft combined mode (broker + controller, one JVM). Clients
+Kafka (versions.json's broker_kafka) from Maven Central in KRaft combined mode (broker + controller, one JVM). Clients
 speak SASL_SSL with mechanism PLAIN, user name `$ConnectionString` and a namespace connection
 string as password, as on Event Hubs' port 9093:
 
@@ -58,7 +58,10 @@ REPO_ROOT = HERE.parents[1]
 MAVEN_DIR = HERE / "maven"
 JAVA_SOURCES = HERE / "java"
 
-KAFKA_VERSION = "4.3.1"
+# One source for the versions (versions.json): the broker's Kafka, and the workers', which is the default image's.
+VERSIONS = json.loads((HERE / "versions.json").read_text())
+KAFKA_VERSION = VERSIONS["broker_kafka"]
+WORKER_KAFKA_VERSION = VERSIONS["worker_kafka"]
 AUTH_HANDLER_CLASS = "io.streamops.testbed.ConnectionStringCallbackHandler"
 OAUTH_HANDLER_CLASS = "io.streamops.testbed.NamespaceOAuthValidatorCallbackHandler"
 OAUTH_LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
@@ -74,7 +77,7 @@ SYNC_URL_PROPERTY = "streamops.testbed.sync.url.file"
 SUPER_USERS = ("User:broker", "User:operator", "User:ANONYMOUS")
 # Event Hubs refuses records and requests over 1 MB.
 MAX_MESSAGE_BYTES = 1024 * 1024
-CONNECT_FILE_JAR = f"connect-file-{KAFKA_VERSION}.jar"
+CONNECT_FILE_JAR = f"connect-file-{WORKER_KAFKA_VERSION}.jar"
 
 # The host end of the pods' veth pair (pod_runner.py creates it); 198.18.0.0/15 is for testing.
 PODS_LISTENER_IP = "198.19.255.1"
@@ -111,14 +114,14 @@ def state_dir() -> Path:
     return (path if path.is_absolute() else REPO_ROOT / path).resolve()
 
 
-def content_key(*paths: Path) -> str:
+def content_key(*paths: Path, version: str = KAFKA_VERSION) -> str:
     """Version plus a digest of the build inputs, so a changed pom or source rebuilds."""
     digest = hashlib.sha256()
     for path in paths:
         for file in sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()):
             digest.update(file.relative_to(HERE).as_posix().encode())
             digest.update(file.read_bytes())
-    return f"{KAFKA_VERSION}-{digest.hexdigest()[:12]}"
+    return f"{version}-{digest.hexdigest()[:12]}"
 
 
 # --------------------------------------------------------------------- build
@@ -134,7 +137,7 @@ class Artifacts:
 
     @property
     def worker_home(self) -> Path:
-        return cache_dir() / "kafka" / f"worker-{content_key(MAVEN_DIR / 'worker' / 'pom.xml')}"
+        return cache_dir() / "kafka" / f"worker-{content_key(MAVEN_DIR / 'worker' / 'pom.xml', version=WORKER_KAFKA_VERSION)}"
 
     @property
     def worker_lib(self) -> Path:

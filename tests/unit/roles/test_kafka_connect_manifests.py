@@ -82,6 +82,11 @@ RENDER_CASES: Dict[str, Dict[str, Any]] = {
                     "kafka_connect_pre_stop_sleep_seconds": 0,
                     "kafka_connect_worker_settings": {"scheduled.rebalance.max.delay.ms": 0,
                                                       "plugin.discovery": "hybrid_warn"}},
+    "connector-login": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_connector_kafka_login": True},
+    "connector-login-entra": {"kafka_connect_kafka_connection": ENTRA_CONNECTION,
+                              "kafka_connect_connector_kafka_login": True,
+                              "kafka_connect_connector_secrets": {"mariadb-password": "s3cr3t-db"}},
+    "kafka-3.5": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_kafka_version": "3.5"},
     "statefulset-confluent": {"kafka_connect_kafka_connection": CONNECTION, "kafka_connect_workload_kind": "StatefulSet",
                               "kafka_connect_image_convention": "confluent",
                               "kafka_connect_image": "confluentinc/cp-kafka-connect:7.9.0"},
@@ -118,6 +123,9 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                      "put ssl.keystore.key in kafka_connect_secret_settings"),
     "connector secret key with a slash": ({"kafka_connect_connector_secrets": {"a/b": "x"}},
                                           'kafka_connect_connector_secrets key "a/b" is not a Secret key'),
+    "connector login into a Secret the role does not write": (
+        {"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets_secret": "db-credentials"},
+        "add the line to that Secret under key kafka-sasl-jaas-config yourself"),
     "two sources of connector secrets": ({"kafka_connect_connector_secrets": {"a": "x"},
                                           "kafka_connect_connector_secrets_secret": "other"}, "not both"),
     "network policy blocking the proxy": ({"kafka_connect_network_policy": True},
@@ -144,6 +152,17 @@ BAD_INPUT: Dict[str, tuple[Dict[str, Any], str]] = {
                                                   "kafka_connect_metrics_agent_path": AGENT,
                                                   "kafka_connect_network_policy_api_server_from": [{"ipBlock": {}}]},
                                                  "needs kafka_connect_metrics_from"),
+    "Kafka version that is not X.Y[.Z]": ({"kafka_connect_kafka_version": "4"},
+                                          'kafka_connect_kafka_version="4" must be the image\'s Kafka version'),
+    "allowed.paths on Kafka 3.7": ({"kafka_connect_kafka_version": "3.7"},
+                                   "config.providers.*.param.allowed.paths (KIP-993) needs Kafka 3.8 or later, but "
+                                   "kafka_connect_kafka_version=3.7"),
+    "exactly-once source on Kafka 3.2": ({"kafka_connect_kafka_version": "3.2",
+                                          "kafka_connect_worker_settings": {"exactly.once.source.support": "enabled"}},
+                                         "exactly.once.source.support (KIP-618) needs Kafka 3.3 or later"),
+    "workload identity on Kafka 4.0": ({"kafka_connect_kafka_version": "4.0", "kafka_connect_kafka_connection": dict(
+        ENTRA_CONNECTION, sasl_oauthbearer_assertion_file="/var/run/secrets/azure/tokens/azure-identity-token")},
+        "sasl.oauthbearer.assertion.* (KIP-1139) needs Kafka 4.1 or later, but kafka_connect_kafka_version=4.0"),
     "OAUTHBEARER without a token endpoint": ({"kafka_connect_kafka_connection": dict(
         ENTRA_CONNECTION, sasl_oauthbearer_token_endpoint_url="")}, "needs sasl_oauthbearer_token_endpoint_url"),
 }
@@ -164,7 +183,8 @@ def run_playbook(tmp: Path, plays: List[Dict[str, Any]]) -> None:
 
 
 KEEP = ("{{ {'secrets': kafka_connect__secret_definitions, 'objects': kafka_connect__definitions,"
-        " 'absent': kafka_connect__switched_off, 'namespace': kafka_connect__namespace_definition} | to_json }}")
+        " 'absent': kafka_connect__switched_off, 'namespace': kafka_connect__namespace_definition,"
+        " 'kafka_login': kafka_connect__kafka_login_for_connectors} | to_json }}")
 
 
 @pytest.fixture(scope="module")
@@ -468,6 +488,12 @@ def test_workers_leave_cleanly_and_departed_workers_tasks_move_after_10_seconds(
     # plugins come from their ServiceLoader manifests, unless the user's worker settings bring the scan back
     assert debezium_start_script(rendered["file"])["plugin.discovery"] == "service_load"
     assert debezium_start_script(rendered["statefulset"])["plugin.discovery"] == "hybrid_warn"
+
+
+def test_plugin_discovery_is_left_out_for_a_kafka_before_3_6(rendered):
+    """KIP-898 came with Kafka 3.6; an older worker scans its plugin path and would only log the key as unknown."""
+    assert "plugin.discovery" in debezium_start_script(rendered["file"])
+    assert "plugin.discovery" not in debezium_start_script(rendered["kafka-3.5"])
     assert "lifecycle" not in one(rendered["statefulset"], "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
 
 
@@ -543,3 +569,43 @@ def test_the_agent_joins_the_jvm_options_the_connection_needs(rendered):
     assert opts == ("-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=%s -javaagent:%s=9558:"
                     "/opt/kafka/metrics-config/kafka-connect-metrics.yml" % (TOKEN_URL, AGENT))
     assert {"name": "metrics", "containerPort": 9558, "protocol": "TCP"} in container(rendered["metrics-entra"])["ports"]
+MARIADB = {"name": "inventory-mariadb", "config": {
+    "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "topic.prefix": "inventory",
+    "table.include.list": "inventory.orders", "schema.history.internal.kafka.topic": "schemahistory.inventory",
+    "signal.enabled.channels": "source,kafka",
+    "database.password": "${dir:%s:mariadb-password}" % CONNECTOR_SECRETS}}
+
+
+@pytest.mark.parametrize("case, jaas, mechanism", [("connector-login", JAAS, "PLAIN"),
+                                                   ("connector-login-entra", ENTRA_JAAS, "OAUTHBEARER")])
+def test_debeziums_own_clients_read_the_namespaces_login_from_the_connector_secrets(rendered, case, jaas, mechanism):
+    """The role puts the JAAS line into the connector secrets and publishes the rest; connectors name it by placeholder."""
+    sys.path.insert(0, str(COLLECTIONS))
+    from ansible_collections.streamops.eventhub_connect.plugins.filter.debezium_kafka_clients import (
+        debezium_kafka_clients)
+    from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connector_config import (
+        connector_config_errors, normalize_config)
+    login = rendered[case]["kafka_login"]
+    placeholder = "${dir:%s:kafka-sasl-jaas-config}" % CONNECTOR_SECRETS
+    assert login["sasl_jaas_config"] == placeholder and login["bootstrap_servers"] == "ns.servicebus.windows.net:9093"
+    assert SECRET not in json.dumps(login) and ENTRA_SECRET not in json.dumps(login)
+    secret = [s for s in objects(rendered[case], "Secret") if s["metadata"]["name"] == "kafka-connect-connector-secrets"][0]
+    assert base64.b64decode(secret["data"]["kafka-sasl-jaas-config"]).decode() == jaas
+    assert {"name": "connector-secrets", "mountPath": CONNECTOR_SECRETS, "readOnly": True} \
+        in container(rendered[case])["volumeMounts"]
+    properties = debezium_start_script(rendered[case])
+    assert properties["config.providers.dir.param.allowed.paths"] == CONNECTOR_SECRETS
+    config = debezium_kafka_clients([MARIADB], login)[0]["config"]
+    for prefix in ("schema.history.internal.producer.", "schema.history.internal.consumer.", "signal.consumer."):
+        assert config[prefix + "sasl.jaas.config"] == placeholder
+        assert config[prefix + "sasl.mechanism"] == mechanism and config[prefix + "security.protocol"] == "SASL_SSL"
+        assert str(config[prefix + "request.timeout.ms"]) == properties["consumer.request.timeout.ms"] == "60000"
+    # the same endpoint as the workers'
+    workers = one(rendered[case], "ConfigMap")["data"]["BOOTSTRAP_SERVERS"]
+    assert config["schema.history.internal.kafka.bootstrap.servers"] == config["signal.kafka.bootstrap.servers"] == workers
+    assert connector_config_errors("inventory-mariadb", normalize_config("inventory-mariadb", config)) == []
+
+
+def test_no_login_is_published_for_connectors_unless_asked(rendered):
+    assert rendered["file"]["kafka_login"] == {}
+    assert [s["metadata"]["name"] for s in objects(rendered["file"], "Secret")] == ["kafka-connect-secret"]

@@ -96,8 +96,16 @@ KAFKA_CONNECT_CASES: Dict[str, Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]
     "kafka_connect_secret_name": names("kafka_connect_secret_name", 253),
     "kafka_connect_service_account_name": names("kafka_connect_service_account_name", 253),
     "kafka_connect_connector_secrets_secret": names("kafka_connect_connector_secrets_secret", 253),
-    "kafka_connect_image": ([{"kafka_connect_image": "quay.io/debezium/connect:3.0.8.Final"}],
+    "kafka_connect_image": ([{"kafka_connect_image": "quay.io/debezium/connect:3.6.1.Final"}],
                             [{"kafka_connect_image": v} for v in ("", " ", "a b", "img:1\n", None)]),
+    "kafka_connect_connector_kafka_login": (
+        [{"kafka_connect_connector_kafka_login": True}, {"kafka_connect_connector_kafka_login": False,
+                                                         "kafka_connect_connector_secrets_secret": "db"},
+         {"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets": {"db": "x"}}],
+        [{"kafka_connect_connector_kafka_login": True, "kafka_connect_connector_secrets_secret": "db"}]),
+    "kafka_connect_kafka_version": ([{"kafka_connect_kafka_version": v} for v in ("4.3.0", "3.9", "10.0.12")],
+                                    [{"kafka_connect_kafka_version": v}
+                                     for v in ("4", "4.3.0.1", "v4.3.0", "4.3.0-SNAPSHOT", "4.3\n", "", None, 4.3)]),
     "kafka_connect_replicas": bounds("kafka_connect_replicas", 1),
     "kafka_connect_port": bounds("kafka_connect_port", 1, 65535),
     "kafka_connect_heap_percent": tuple([dict(case, kafka_connect_memory_limit="2Gi") for case in cases]

@@ -19,6 +19,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils import 
     "ssl.key.password", "ssl.truststore.password", "schema.registry.basic.auth.user.info",
     "value.converter.basic.auth.user.info", "aws.secret.access.key", "azure.account.key",
     "eventhub.connection.string", "github.access.token", "api.key", "sasl.oauthbearer.client.credentials.client.secret",
+    "sasl.oauthbearer.token.endpoint.url.password", "producer.sasl.login.token",
 ])
 def test_credentials_are_secret(key):
     assert _secrets.is_secret_key(key)
@@ -27,6 +28,9 @@ def test_credentials_are_secret(key):
 @pytest.mark.parametrize("key", [
     "database.user", "database.hostname", "topic.prefix", "connection.url", "ssl.keystore.location",
     "ssl.keystore.type", "key.converter", "tasks.max", "table.include.list", "ssl.key.store.type",
+    # public OAUTHBEARER endpoints that a fragment (token) matches
+    "sasl.oauthbearer.token.endpoint.url", "signal.consumer.sasl.oauthbearer.token.endpoint.url",
+    "sasl.oauthbearer.jwks.endpoint.url",
 ])
 def test_ordinary_settings_are_not_secret(key):
     assert not _secrets.is_secret_key(key)

@@ -84,6 +84,7 @@ class FakeConnect:
         self.failures = {}
         # offsets outlive their connector, as in Connect: a connector created again under its name finds them
         self.orphaned_offsets = {}
+        self.version = None  # what GET / answers as the workers' Kafka version; None: GET / is not served
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -198,6 +199,8 @@ class FakeConnect:
             failure = self.failures.pop("{0} {1}".format(method, segments[-1]), None)
             if failure:
                 return failure
+            if segments == [""] and method == "GET" and self.version:
+                return 200, {"version": self.version, "commit": "abc123", "kafka_cluster_id": "cluster-1"}
             if segments == ["connectors"] and method == "GET":
                 if "expand" in parse_qs(parts.query):
                     return 200, dict(
@@ -428,6 +431,23 @@ def test_new_connector_is_created_in_its_run_state(connect):
     assert result["operations"] == ["POST /connectors"]
     assert connect.connectors["lines"]["state"] == "STOPPED"
     assert connect.connectors["lines"]["config"]["name"] == "lines"
+
+
+def test_creating_a_connector_stopped_is_refused_on_a_worker_before_kafka_3_7(connect):
+    connect.version = "3.6.2"
+    result = apply(connect, config=SOURCE_CONFIG, state="stopped")
+    assert result["failed"] is True
+    assert "KIP-980" in result["msg"] and "Kafka 3.7 or later" in result["msg"] and "3.6.2" in result["msg"]
+    assert connect.writes() == [] and connect.connectors == {}
+    assert "GET /" in connect.requests
+
+
+def test_creating_a_connector_paused_asks_the_workers_version_first(connect):
+    connect.version = "3.7.0"
+    result = apply(connect, config=SOURCE_CONFIG, state="paused")
+    assert result["operations"] == ["POST /connectors"]
+    assert connect.requests.index("GET /") < connect.requests.index("POST /connectors")
+    assert connect.connectors["lines"]["state"] == "PAUSED"
 
 
 def test_config_change_keeps_a_paused_connector_paused(connect):

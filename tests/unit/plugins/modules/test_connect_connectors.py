@@ -244,3 +244,24 @@ def test_bad_input_is_refused_before_any_request(connect, module, args, expected
     assert expected in result["msg"], result["msg"]
     assert connect.requests == []
     assert "Traceback" not in result["msg"]
+
+
+def test_a_connector_to_create_stopped_on_a_worker_before_kafka_3_7_fails_alone(connect):
+    """KIP-980: an older worker would start it; the others of the list are still written."""
+    connect.version = "3.6.1"
+    result = bulk(connect, [{"name": "held", "config": source("held"), "state": "stopped"},
+                            {"name": "free", "config": source("free")}])
+    held = [entry for entry in result["connectors"] if entry["name"] == "held"][0]
+    assert held["failed"] is True and "KIP-980" in held["msg"] and "3.6.1" in held["msg"]
+    assert held["operations"] == []
+    assert sorted(connect.connectors) == ["free"]
+    assert connect.writes() == ["PUT /connectors/free/config"]
+
+
+def test_the_workers_version_is_read_only_when_a_connector_is_created_paused_or_stopped(connect):
+    connect.version = "4.3.0"
+    bulk(connect, [{"name": "free", "config": source("free")}])
+    assert "GET /" not in connect.requests
+    bulk(connect, [{"name": "held", "config": source("held"), "state": "paused"}])
+    assert connect.requests.count("GET /") == 1
+    assert connect.connectors["held"]["state"] == "PAUSED"
