@@ -66,7 +66,6 @@ def test_the_mapping_reads_image_tag_to_debezium_to_kafka():
     ("argument_specs default", lambda: spec_default("kafka_connect_image")),
     ("inventories/example", lambda: yaml_file("inventories", "example", "group_vars", "all", "kafka_connect.yml")["kafka_connect_image"]),
     ("role README", lambda: table_default(REPO / "roles" / "kafka_connect" / "README.md", "kafka_connect_image")),
-    ("docs/variables.md", lambda: table_default(REPO / "docs" / "variables.md", "kafka_connect_image")),
 ])
 def test_the_default_image_is_the_tested_one_everywhere(where, value):
     assert value() == VERSIONS["image"], where
@@ -77,7 +76,6 @@ def test_the_default_image_is_the_tested_one_everywhere(where, value):
     ("argument_specs default", lambda: spec_default("kafka_connect_kafka_version")),
     ("inventories/example", lambda: yaml_file("inventories", "example", "group_vars", "all", "kafka_connect.yml")["kafka_connect_kafka_version"]),
     ("role README", lambda: table_default(REPO / "roles" / "kafka_connect" / "README.md", "kafka_connect_kafka_version")),
-    ("docs/variables.md", lambda: table_default(REPO / "docs" / "variables.md", "kafka_connect_kafka_version")),
     ("worker pom kafka.version", lambda: pom_property("worker", "kafka.version")),
 ])
 def test_the_default_kafka_version_is_the_images_and_the_testbed_workers(where, value):

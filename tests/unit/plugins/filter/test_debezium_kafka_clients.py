@@ -23,7 +23,7 @@ from ansible_collections.streamops.eventhub_connect.plugins.module_utils._connec
     normalize_config,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._entra import oauthbearer_settings  # noqa: E402
-from ansible_collections.streamops.eventhub_connect.plugins.module_utils._eventhub_model import (  # noqa: E402
+from ansible_collections.streamops.eventhub_connect.plugins.module_utils._kafka_connection import (  # noqa: E402
     plain_jaas_config,
 )
 from ansible_collections.streamops.eventhub_connect.plugins.module_utils._topic_plan import (  # noqa: E402
@@ -39,8 +39,8 @@ PLACEHOLDER = "${dir:/opt/kafka/external-configuration/connector-secrets:kafka-s
 # What the eventhub role publishes as eventhub_kafka_connection for each login
 SAS = {"bootstrap_servers": "contoso-ehns.servicebus.windows.net:9093", "security_protocol": "SASL_SSL",
        "sasl_mechanism": "PLAIN", "sasl_jaas_config": plain_jaas_config("$ConnectionString", CONNECTION_STRING)}
-ENTRA = oauthbearer_settings("contoso-ehns", TENANT, CLIENT_ID, CLIENT_SECRET)
-WORKLOAD_IDENTITY = oauthbearer_settings("contoso-ehns", TENANT, CLIENT_ID, credential="workload_identity")
+ENTRA = oauthbearer_settings("https://contoso-ehns.servicebus.windows.net:443/", TENANT, CLIENT_ID, CLIENT_SECRET)
+WORKLOAD_IDENTITY = oauthbearer_settings("https://contoso-ehns.servicebus.windows.net:443/", TENANT, CLIENT_ID, credential="workload_identity")
 LOGINS = {"sas": SAS, "entra": ENTRA, "workload-identity": WORKLOAD_IDENTITY}
 EVENTHUBS = {"metadata.max.age.ms": 180000, "connections.max.idle.ms": 180000, "request.timeout.ms": 60000}
 # prefix -> the settings Microsoft recommends for that kind of client beyond EVENTHUBS
