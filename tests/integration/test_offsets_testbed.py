@@ -72,7 +72,8 @@ def topic(testbed: LiveTestbed) -> str:
     from confluent_kafka.admin import AdminClient, NewTopic
 
     name = "it-offsets-" + uuid.uuid4().hex[:8]
-    AdminClient(kafka_config(testbed)).create_topics([NewTopic(name, 1, 1)], request_timeout=30)[name].result()
+    admin = AdminClient(kafka_config(testbed))  # kept: a client collected early cancels its futures
+    admin.create_topics([NewTopic(name, 1, 1)], request_timeout=30)[name].result()
     return name
 
 

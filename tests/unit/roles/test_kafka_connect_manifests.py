@@ -569,6 +569,8 @@ def test_the_agent_joins_the_jvm_options_the_connection_needs(rendered):
     assert opts == ("-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=%s -javaagent:%s=9558:"
                     "/opt/kafka/metrics-config/kafka-connect-metrics.yml" % (TOKEN_URL, AGENT))
     assert {"name": "metrics", "containerPort": 9558, "protocol": "TCP"} in container(rendered["metrics-entra"])["ports"]
+
+
 MARIADB = {"name": "inventory-mariadb", "config": {
     "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "topic.prefix": "inventory",
     "table.include.list": "inventory.orders", "schema.history.internal.kafka.topic": "schemahistory.inventory",
