@@ -159,7 +159,8 @@ def test_site_with_entra_id_from_nothing(testbed: Dict[str, str], tmp_path: Path
         events: List[Any] = []
         arrived = threading.Event()
         reader = TopicReader(testbed, testbed["KAFKA_TESTBED_CONNECTION_STRING"], "demo.public.customers",
-                             lambda key, event, _at: (events.append((key, event)), arrived.set()))
+                             lambda key, event, _at: (events.append((key, event)), arrived.set()),
+                             bootstrap=bootstrap(namespace))
         reader.start()
         psql = Psql(testbed)
         try:

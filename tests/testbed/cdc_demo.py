@@ -113,11 +113,14 @@ class TopicReader:
     per record; a key that is not a row's JSON key comes as its text."""
 
     def __init__(self, env: dict[str, str], connection: str, topic: str,
-                 seen: Callable[[Any, Any, float], None], from_beginning: bool = False) -> None:
+                 seen: Callable[[Any, Any, float], None], from_beginning: bool = False,
+                 bootstrap: str | None = None) -> None:
         from confluent_kafka import Consumer
 
+        # The namespace's endpoint is its connection string's; the testbed's operator string names none, so a
+        # reader with it says which namespace's cluster it reads.
         self.consumer = Consumer({
-            "bootstrap.servers": namespace_bootstrap(connection), "security.protocol": "SASL_SSL",
+            "bootstrap.servers": bootstrap or namespace_bootstrap(connection), "security.protocol": "SASL_SSL",
             "sasl.mechanism": "PLAIN", "sasl.username": "$ConnectionString", "sasl.password": connection,
             "ssl.ca.location": env["KAFKA_CA_FILE"], "group.id": f"demo-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False, "auto.offset.reset": "latest", "fetch.wait.max.ms": 10,
